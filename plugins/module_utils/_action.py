@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, steward.maintenance contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every fleet action module shares: common options, the run context, finishing the task."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.steward.maintenance.plugins.module_utils._clients import ClientFactory, factory_from_module
+from ansible_collections.steward.maintenance.plugins.module_utils._clock import Clock, isoformat
+from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
+from ansible_collections.steward.maintenance.plugins.module_utils._ledger import Ledger, open_ledger, parse_ledger
+from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult
+from ansible_collections.steward.maintenance.plugins.module_utils._targets import parse_concurrency, targets_argument_spec
+
+COLLECTION_VERSION = "0.1.0"
+
+
+def fleet_argument_spec(kind_choices: list[str]) -> dict[str, Any]:
+    """Options every fleet action takes (documented in the ``fleet`` doc fragment)."""
+    return dict(
+        targets=targets_argument_spec(kind_choices),
+        concurrency=dict(type="int", default=8),
+        retry_mode=dict(type="str", default="standard", choices=["standard", "adaptive"]),
+        retry_max_attempts=dict(type="int", default=10),
+    )
+
+
+@dataclass
+class Context:
+    clients: ClientFactory
+    clock: Clock
+    ledger: Ledger
+    check_mode: bool
+    diff: bool
+    concurrency: int
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_common(params: dict[str, Any]) -> tuple[int, Any]:
+    """Validate concurrency, retries and (where the module has one) the ledger before anything is contacted."""
+    concurrency = parse_concurrency(params.get("concurrency"))
+    attempts = params.get("retry_max_attempts")
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 50:
+        raise OptionError("retry_max_attempts", attempts, "expected a whole number from 1 to 50")
+    return concurrency, parse_ledger(params.get("ledger"))
+
+
+def context_from_module(module: Any, concurrency: int, parsed_ledger: Any, clock: Clock | None = None) -> Context:
+    clients = factory_from_module(module, concurrency, module.params["retry_mode"], module.params["retry_max_attempts"])
+    ledger = open_ledger(parsed_ledger, clients)
+    context = Context(clients, clock or Clock(), ledger, module.check_mode, bool(module._diff), concurrency)
+    if parsed_ledger is None and "ledger" in module.params:
+        context.warnings.append("no ledger configured: this run leaves no evidence records (set the ledger option)")
+    return context
+
+
+def ledger_record(context: Context, action: str, result: ResourceResult, body: dict[str, Any]) -> dict[str, Any]:
+    """The envelope every ledger record shares; ``body`` holds the action's own evidence."""
+    record = {
+        "schema": 1,
+        "collection": f"steward.maintenance {COLLECTION_VERSION}",
+        "action": action,
+        "run_id": context.run_id,
+        "recorded": isoformat(context.clock.now()),
+        "kind": result.kind,
+        "resource_id": result.id,
+        "resource_arn": result.arn,
+        "status": result.status,
+        "message": result.message,
+        "error": result.error,
+        "duration_s": round(result.duration_s, 3),
+    }
+    record.update(body)
+    return record
+
+
+def finish(module: Any, context: Context, payload: dict[str, Any], failure: str | None) -> None:
+    for warning in context.warnings:
+        module.warn(warning)
+    payload["run_id"] = context.run_id
+    payload["ledger"] = context.ledger.location
+    if failure:
+        module.fail_json(msg=failure, **payload)
+    module.exit_json(**payload)

@@ -1,0 +1,218 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, steward.maintenance contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ``backup`` action: plan or take one backup per selected resource, wait, record evidence.
+
+No service-specific code: every AWS call goes through a kind adapter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, ledger_record, parse_common
+from ansible_collections.steward.maintenance.plugins.module_utils._durations import format_duration, parse_duration, parse_optional_duration
+from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import NotApplicable, describe_error
+from ansible_collections.steward.maintenance.plugins.module_utils._ledger import record_key
+from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, DELETING, FAILED, PENDING, Backup, Resource, Selected
+from ansible_collections.steward.maintenance.plugins.module_utils._naming import backup_name, managed_tags, validate_label, validate_user_tags
+from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult, failure_message, summarise
+from ansible_collections.steward.maintenance.plugins.module_utils._selection import select
+from ansible_collections.steward.maintenance.plugins.module_utils._targets import Target, parse_targets
+
+STATUSES = ("created", "skipped", "failed", "planned")
+ACTION = "backup"
+POLL_INTERVAL_S = 5.0
+
+
+@dataclass
+class BackupRequest:
+    targets: list[Target]
+    label: str
+    min_interval_s: int | None
+    tags: dict[str, str]
+    wait: bool
+    wait_timeout_s: int
+    concurrency: int
+    ledger: Any
+    poll_interval_s: float = POLL_INTERVAL_S
+
+
+def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> BackupRequest:
+    """Every check that needs no API call, in the order a reader of the task would look."""
+    concurrency, ledger = parse_common(params)
+    return BackupRequest(
+        targets=parse_targets(params.get("targets"), kinds),
+        label=validate_label("label", params.get("label")),
+        min_interval_s=parse_optional_duration("min_interval", params.get("min_interval")),
+        tags=validate_user_tags("tags", params.get("tags")),
+        wait=bool(params.get("wait")),
+        wait_timeout_s=parse_duration("wait_timeout", params.get("wait_timeout")),
+        concurrency=concurrency,
+        ledger=ledger,
+    )
+
+
+@dataclass
+class _Work:
+    """One resource's way through the action; only the result is returned to the user."""
+
+    selected: Selected
+    result: ResourceResult
+    resource: Resource | None = None
+    backup: Backup | None = None
+    newest: Backup | None = None
+    started: float = 0.0
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def run_backup(context: Context, request: BackupRequest, kinds: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    if not context.check_mode:
+        context.ledger.check_writable()
+    adapters = {name: kind(context.clients) for name, kind in kinds.items()}
+    selection = select(request.targets, adapters, context.concurrency)
+    now = context.clock.now()
+
+    def one(selected: Selected) -> _Work:
+        work = _Work(selected, ResourceResult(selected.kind, selected.id, "failed", ACTION, arn=selected.arn), started=context.clock.monotonic())
+        try:
+            _plan_or_create(context, request, adapters[selected.kind], work, now)
+        except NotApplicable as error:
+            work.result.status, work.result.action, work.result.message = "skipped", "none", str(error)
+        except Exception as error:  # noqa: BLE001 - a resource's failure is reported, the fleet goes on
+            work.result.error, work.result.error_code = describe_error(error)
+            work.result.status, work.result.message = "failed", "backup could not be started"
+        work.result.duration_s = context.clock.monotonic() - work.started
+        return work
+
+    works = [outcome.value for outcome in fan_out(selection.selected, one, context.concurrency)]
+    if request.wait and not context.check_mode:
+        _wait(context, request, adapters, [work for work in works if work.backup is not None])
+    if not context.check_mode:
+        _record(context, works, request)
+
+    results = [work.result for work in works]
+    payload: dict[str, Any] = {
+        "changed": any(result.status in ("created", "planned") for result in results),
+        "resources": [result.as_dict() for result in results],
+        "summary": summarise(results, STATUSES, selection.targets),
+        "targets": selection.targets,
+    }
+    if context.diff:
+        payload["diff"] = _diff(works)
+    return payload, failure_message(ACTION, results, selection.targets)
+
+
+def _plan_or_create(context: Context, request: BackupRequest, adapter: Any, work: _Work, now: Any) -> None:
+    resource = adapter.describe(work.selected)
+    work.resource = resource
+    work.result.arn = resource.arn or work.result.arn
+    work.result.details = {"source": resource.details}
+    managed = [backup for backup in adapter.list_backups(resource) if backup.managed and backup.state not in (FAILED, DELETING)]
+    work.newest = managed[0] if managed else None
+    if work.newest is not None:
+        age = (now - work.newest.created).total_seconds()
+        work.result.extra["newest_backup"] = {**work.newest.as_dict(), "age_s": round(age)}
+        if request.min_interval_s is not None and age < request.min_interval_s:
+            work.result.status, work.result.action = "skipped", "none"
+            work.result.message = (
+                f"newest steward backup {work.newest.name} is {format_duration(max(age, 0))} old, "
+                f"younger than min_interval {format_duration(request.min_interval_s)}"
+            )
+            return
+    name = backup_name(resource.id, request.label, now, strict=adapter.strict_names)
+    source = resource.arn or resource.id
+    tags = managed_tags(source, request.label, now, request.tags)
+    work.result.extra.update({"backup_name": name, "backup_tags": tags if adapter.tags_backups else {}})
+    if context.check_mode:
+        work.result.status, work.result.action = "planned", "create"
+        work.result.message = f"would create {name}"
+        return
+    backup = adapter.create_backup(resource, name, tags, now)
+    work.backup = backup
+    work.result.status, work.result.action = "created", "create"
+    work.result.message = f"created {backup.name} ({backup.state})"
+    _show_backup(work)
+
+
+def _show_backup(work: _Work) -> None:
+    backup = work.backup
+    assert backup is not None
+    work.result.extra.update({"backup_id": backup.id, "backup_arn": backup.arn, "backup_name": backup.name, "backup_state": backup.state})
+    work.result.details["backup"] = backup.as_dict()
+
+
+def _wait(context: Context, request: BackupRequest, adapters: dict[str, Any], works: list[_Work]) -> None:
+    """Poll every pending backup together until all are available, one fails, or wait_timeout passes."""
+    pending = {work.result.key: work for work in works if work.backup and work.backup.state == PENDING}
+    deadline = context.clock.monotonic() + request.wait_timeout_s
+    while pending:
+        batches = _refresh_batches(pending.values(), adapters)
+        for outcome in fan_out(batches, lambda batch: adapters[batch[0].result.kind].refresh_backups([w.backup for w in batch]), context.concurrency):
+            if not outcome.ok:
+                continue  # a failed poll is retried on the next round; the deadline still bounds it
+            for work, backup in zip(outcome.item, outcome.value or []):
+                work.backup = backup
+                _show_backup(work)
+                if backup.state == AVAILABLE:
+                    work.result.message = f"created {backup.name} (available)"
+                    pending.pop(work.result.key, None)
+                elif backup.state != PENDING:
+                    work.result.status, work.result.error_code = "failed", "backup_failed"
+                    work.result.error = f"backup {backup.name} ended in state {backup.state}"
+                    pending.pop(work.result.key, None)
+        if not pending:
+            return
+        remaining = deadline - context.clock.monotonic()
+        if remaining <= 0:
+            break
+        context.clock.sleep(min(request.poll_interval_s, remaining))
+    for work in pending.values():
+        work.result.status, work.result.error_code = "failed", "timeout"
+        work.result.error = f"backup {work.backup.name} still pending after wait_timeout {format_duration(request.wait_timeout_s)}"  # type: ignore[union-attr]
+
+
+def _refresh_batches(works: Any, adapters: dict[str, Any]) -> list[list[_Work]]:
+    by_kind: dict[str, list[_Work]] = {}
+    for work in works:
+        by_kind.setdefault(work.result.kind, []).append(work)
+    batches = []
+    for kind, items in by_kind.items():
+        size = adapters[kind].refresh_batch_size
+        batches.extend(items[start:start + size] for start in range(0, len(items), size))
+    return batches
+
+
+def _record(context: Context, works: list[_Work], request: BackupRequest) -> None:
+    """One ledger record per resource; a record that cannot be written fails that resource loudly."""
+
+    def write(work: _Work) -> None:
+        body = {
+            "label": request.label,
+            "source": work.resource.details if work.resource else {},
+            "backup": work.backup.as_dict() if work.backup else None,
+            "newest_backup_before": work.newest.as_dict() if work.newest else None,
+        }
+        key = record_key(work.result.kind, work.result.id, ACTION, context.clock.now(), context.run_id)
+        location = context.ledger.write(key, ledger_record(context, ACTION, work.result, body))
+        if location:
+            work.result.extra["ledger_record"] = location
+
+    for outcome in fan_out(works, write, context.concurrency):
+        if not outcome.ok:
+            message, _ = describe_error(outcome.error)  # type: ignore[arg-type]
+            outcome.item.result.status, outcome.item.result.error_code = "failed", "ledger"
+            outcome.item.result.error = f"ledger record not written: {message}"
+
+
+def _diff(works: list[_Work]) -> dict[str, Any]:
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for work in works:
+        newest = work.newest.name if work.newest else None
+        before[work.result.key] = {"newest_steward_backup": newest}
+        name = work.result.extra.get("backup_name") if work.result.status in ("created", "planned") else None
+        after[work.result.key] = {"newest_steward_backup": name or newest}
+    return {"before": before, "after": after}

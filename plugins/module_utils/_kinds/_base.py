@@ -1,0 +1,138 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, steward.maintenance contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The protocol every backup kind implements, and what the kinds share.
+
+Only adapters talk to AWS. An action module calls these methods and never branches on a service.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from ansible_collections.steward.maintenance.plugins.module_utils._clients import ClientFactory
+from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
+from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
+from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
+    BotoCoreError = ClientError = Exception  # type: ignore[assignment,misc]
+
+NOT_FOUND_CODES = {
+    "ResourceNotFoundException",
+    "TableNotFoundException",
+    "DBInstanceNotFound",
+    "DBInstanceNotFoundFault",
+    "DBClusterNotFoundFault",
+    "InvalidVolume.NotFound",
+    "NoSuchBucket",
+    "NotFound",
+    "404",
+}
+
+
+class NotApplicable(ResourceError):
+    """The resource was selected but this action does not apply to it (reported as skipped, with why)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="not_applicable")
+
+
+def error_code(error: BaseException) -> str | None:
+    if isinstance(error, ClientError) and hasattr(error, "response"):
+        return error.response.get("Error", {}).get("Code")
+    return None
+
+
+def describe_error(error: BaseException) -> tuple[str, str]:
+    """A one-line message and a short code for any failure, AWS or not."""
+    if isinstance(error, ResourceError):
+        return str(error), error.code
+    code = error_code(error)
+    if code is not None:
+        message = error.response.get("Error", {}).get("Message") or str(error)  # type: ignore[attr-defined]
+        operation = getattr(error, "operation_name", "")
+        short = "not_found" if code in NOT_FOUND_CODES else code
+        return f"{operation}: {code}: {message}" if operation else f"{code}: {message}", short
+    if isinstance(error, BotoCoreError):
+        return f"{type(error).__name__}: {error}", "botocore"
+    return f"{type(error).__name__}: {error}", "error"
+
+
+class BackupKind:
+    """One resource kind, seen by the backup family (backup, backup_info; later retention and restore)."""
+
+    name: ClassVar[str]
+    service: ClassVar[str]
+    tagging_type: ClassVar[str]
+    arn_pattern: ClassVar[str]
+    option_spec: ClassVar[dict[str, OptionSpec]] = {}
+    # RDS identifiers allow only letters, digits and single hyphens; others take DynamoDB's wider set.
+    strict_names: ClassVar[bool] = False
+    # Services that cannot tag a backup mark it by name only (DynamoDB); the ledger holds the rest.
+    tags_backups: ClassVar[bool] = True
+    # How many backups one refresh call can describe (EBS describes many snapshots at once).
+    refresh_batch_size: ClassVar[int] = 1
+
+    def __init__(self, clients: ClientFactory) -> None:
+        self.clients = clients
+
+    @property
+    def client(self) -> Any:
+        return self.clients.client(self.service)
+
+    # --- selection ---------------------------------------------------------------------------------
+    def id_from_arn(self, arn: str) -> str:
+        """The resource id an ARN names; most kinds keep it after the last ':' or '/'."""
+        return arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+
+    def find_by_tags(self, selector: dict[str, list[str]]) -> list[str]:
+        """ARNs of resources of this kind carrying every tag in ``selector`` (Resource Groups Tagging API)."""
+        tagging = self.clients.client("resourcegroupstaggingapi")
+        filters = [{"Key": key, "Values": values} if values else {"Key": key} for key, values in sorted(selector.items())]
+        arns: list[str] = []
+        token = ""
+        while True:
+            page = tagging.get_resources(TagFilters=filters, ResourceTypeFilters=[self.tagging_type], PaginationToken=token)
+            arns.extend(item["ResourceARN"] for item in page.get("ResourceTagMappingList", []))
+            token = page.get("PaginationToken") or ""
+            if not token:
+                return [arn for arn in arns if self.owns_arn(arn)]
+
+    def owns_arn(self, arn: str) -> bool:
+        """The tagging API's type filter is coarse (rds:db covers more than this kind wants); kinds refine it."""
+        import re
+
+        return bool(re.match(self.arn_pattern, arn))
+
+    # --- the backup protocol -----------------------------------------------------------------------
+    def describe(self, selected: Selected) -> Resource:
+        """Confirm the resource exists and gather the facts a later restore test needs to judge a backup."""
+        raise NotImplementedError
+
+    def list_backups(self, resource: Resource) -> list[Backup]:
+        """Every backup of the resource, steward-made (``managed``) or not, newest first."""
+        raise NotImplementedError
+
+    def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
+        """Start (or, for S3, make) one backup; returns it in whatever state the service reports."""
+        raise NotImplementedError
+
+    def refresh_backup(self, backup: Backup) -> Backup:
+        """The backup as the service sees it now (for waiting)."""
+        raise NotImplementedError
+
+    def refresh_backups(self, backups: list[Backup]) -> list[Backup]:
+        """Batch form of refresh_backup; kinds whose API describes many at once override it."""
+        return [self.refresh_backup(backup) for backup in backups]
+
+
+def not_found(kind: str, resource_id: str) -> ResourceError:
+    return ResourceError(f"{kind} '{resource_id}' does not exist (or is not visible with these credentials)", code="not_found")
+
+
+def newest_first(backups: list[Backup]) -> list[Backup]:
+    return sorted(backups, key=lambda backup: (backup.created, backup.id), reverse=True)

@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, steward.maintenance contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Aurora DB clusters: manual cluster snapshots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import BackupKind, error_code, newest_first, not_found
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import paginate, snapshot_to_backup
+from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
+from ansible_collections.steward.maintenance.plugins.module_utils._naming import tag_list
+
+
+class AuroraKind(BackupKind):
+    name = "aurora"
+    service = "rds"
+    tagging_type = "rds:cluster"
+    arn_pattern = r"^arn:aws[\w-]*:rds:[\w-]+:\d{12}:cluster:[A-Za-z][A-Za-z0-9-]{0,62}$"
+    strict_names = True
+
+    def describe(self, selected: Selected) -> Resource:
+        try:
+            cluster = self.client.describe_db_clusters(DBClusterIdentifier=selected.id)["DBClusters"][0]
+        except Exception as error:
+            if error_code(error) in ("DBClusterNotFoundFault", "DBClusterNotFound"):
+                raise not_found(self.name, selected.id) from None
+            raise
+        details = {
+            "status": cluster.get("Status"),
+            "engine": cluster.get("Engine"),
+            "engine_version": cluster.get("EngineVersion"),
+            "engine_mode": cluster.get("EngineMode", "provisioned"),
+            "storage_encrypted": cluster.get("StorageEncrypted", False),
+            "port": cluster.get("Port"),
+            "members": sorted(member["DBInstanceIdentifier"] for member in cluster.get("DBClusterMembers", [])),
+            "db_subnet_group": cluster.get("DBSubnetGroup"),
+        }
+        return Resource(self.name, selected.id, cluster.get("DBClusterArn"), details, selected.options)
+
+    def list_backups(self, resource: Resource) -> list[Backup]:
+        snapshots = paginate(self.client.describe_db_cluster_snapshots, "DBClusterSnapshots", DBClusterIdentifier=resource.id)
+        return newest_first(
+            [self._backup(snapshot) for snapshot in snapshots if snapshot.get("DBClusterIdentifier") == resource.id]
+        )
+
+    def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
+        snapshot = self.client.create_db_cluster_snapshot(
+            DBClusterSnapshotIdentifier=name, DBClusterIdentifier=resource.id, Tags=tag_list(tags)
+        )
+        return self._backup(snapshot["DBClusterSnapshot"])
+
+    def refresh_backup(self, backup: Backup) -> Backup:
+        snapshot = self.client.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=backup.id)["DBClusterSnapshots"][0]
+        return self._backup(snapshot)
+
+    def _backup(self, snapshot: dict) -> Backup:
+        return snapshot_to_backup(
+            self.name, snapshot["DBClusterIdentifier"], snapshot, "DBClusterSnapshotIdentifier", "DBClusterSnapshotArn"
+        )

@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, steward.maintenance contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""EBS volumes: snapshots, named by their Name tag, marked by steward's tags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import BackupKind, error_code, newest_first, not_found
+from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, FAILED, PENDING, Backup, Resource, Selected
+from ansible_collections.steward.maintenance.plugins.module_utils._naming import is_managed_tags, label_from_name, tag_dict, tag_list
+
+_STATES = {"completed": AVAILABLE, "pending": PENDING, "error": FAILED}
+_DESCRIBE_BATCH = 200
+
+
+class EBSKind(BackupKind):
+    name = "ebs"
+    service = "ec2"
+    tagging_type = "ec2:volume"
+    arn_pattern = r"^arn:aws[\w-]*:ec2:[\w-]+:\d{12}:volume/vol-[0-9a-f]+$"
+    refresh_batch_size = _DESCRIBE_BATCH
+
+    def describe(self, selected: Selected) -> Resource:
+        try:
+            volume = self.client.describe_volumes(VolumeIds=[selected.id])["Volumes"][0]
+        except Exception as error:
+            if error_code(error) in ("InvalidVolume.NotFound", "InvalidVolumeID.Malformed"):
+                raise not_found(self.name, selected.id) from None
+            raise
+        details = {
+            "state": volume.get("State"),
+            "size_gib": volume.get("Size"),
+            "volume_type": volume.get("VolumeType"),
+            "encrypted": volume.get("Encrypted", False),
+            "kms_key_id": volume.get("KmsKeyId"),
+            "availability_zone": volume.get("AvailabilityZone"),
+            "iops": volume.get("Iops"),
+            "name": tag_dict(volume.get("Tags")).get("Name"),
+        }
+        return Resource(self.name, selected.id, selected.arn, details, selected.options)
+
+    def list_backups(self, resource: Resource) -> list[Backup]:
+        paginator = self.client.get_paginator("describe_snapshots")
+        pages = paginator.paginate(OwnerIds=["self"], Filters=[{"Name": "volume-id", "Values": [resource.id]}])
+        return newest_first(
+            [self._backup(snapshot) for page in pages for snapshot in page.get("Snapshots", []) if snapshot.get("VolumeId") == resource.id]
+        )
+
+    def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
+        snapshot = self.client.create_snapshot(
+            VolumeId=resource.id,
+            Description=name,
+            TagSpecifications=[{"ResourceType": "snapshot", "Tags": tag_list({"Name": name, **tags})}],
+        )
+        return self._backup(snapshot)
+
+    def refresh_backup(self, backup: Backup) -> Backup:
+        return self.refresh_backups([backup])[0]
+
+    def refresh_backups(self, backups: list[Backup]) -> list[Backup]:
+        refreshed: dict[str, Backup] = {}
+        ids = [backup.id for backup in backups]
+        for start in range(0, len(ids), _DESCRIBE_BATCH):
+            page = self.client.describe_snapshots(SnapshotIds=ids[start:start + _DESCRIBE_BATCH])
+            for snapshot in page.get("Snapshots", []):
+                refreshed[snapshot["SnapshotId"]] = self._backup(snapshot)
+        missing = [backup.id for backup in backups if backup.id not in refreshed]
+        if missing:
+            raise LookupError(f"snapshots no longer exist: {', '.join(missing)}")
+        return [refreshed[backup.id] for backup in backups]
+
+    def _backup(self, snapshot: dict) -> Backup:
+        tags = tag_dict(snapshot.get("Tags"))
+        name = tags.get("Name") or snapshot.get("Description") or snapshot["SnapshotId"]
+        size_gib = snapshot.get("VolumeSize")
+        return Backup(
+            kind=self.name,
+            source_id=snapshot.get("VolumeId", ""),
+            id=snapshot["SnapshotId"],
+            arn=f"arn:aws:ec2:{self.client.meta.region_name}::snapshot/{snapshot['SnapshotId']}",
+            name=name,
+            created=as_utc(snapshot["StartTime"]),
+            state=_STATES.get(snapshot.get("State", ""), PENDING),
+            managed=is_managed_tags(tags),
+            label=tags.get("steward:cadence") or label_from_name(name),
+            size_bytes=size_gib * 1024**3 if isinstance(size_gib, int) else None,
+            details={"progress": snapshot.get("Progress"), "encrypted": snapshot.get("Encrypted", False)},
+        )

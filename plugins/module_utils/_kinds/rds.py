@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, steward.maintenance contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""RDS DB instances: manual DB snapshots. Aurora members are left to the ``aurora`` kind."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import BackupKind, NotApplicable, error_code, newest_first, not_found
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import paginate, snapshot_to_backup
+from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
+from ansible_collections.steward.maintenance.plugins.module_utils._naming import tag_list
+
+
+class RDSKind(BackupKind):
+    name = "rds"
+    service = "rds"
+    tagging_type = "rds:db"
+    arn_pattern = r"^arn:aws[\w-]*:rds:[\w-]+:\d{12}:db:[A-Za-z][A-Za-z0-9-]{0,62}$"
+    strict_names = True
+
+    def describe(self, selected: Selected) -> Resource:
+        try:
+            instance = self.client.describe_db_instances(DBInstanceIdentifier=selected.id)["DBInstances"][0]
+        except Exception as error:
+            if error_code(error) in ("DBInstanceNotFound", "DBInstanceNotFoundFault"):
+                raise not_found(self.name, selected.id) from None
+            raise
+        if instance.get("DBClusterIdentifier"):
+            # AWS refuses instance snapshots of Aurora members; tags often reach members too, so say why.
+            raise NotApplicable(f"member of cluster '{instance['DBClusterIdentifier']}': back it up with kind aurora")
+        details = {
+            "status": instance.get("DBInstanceStatus"),
+            "engine": instance.get("Engine"),
+            "engine_version": instance.get("EngineVersion"),
+            "instance_class": instance.get("DBInstanceClass"),
+            "allocated_storage_gib": instance.get("AllocatedStorage"),
+            "storage_encrypted": instance.get("StorageEncrypted", False),
+            "multi_az": instance.get("MultiAZ", False),
+            "port": (instance.get("Endpoint") or {}).get("Port"),
+            "db_subnet_group": (instance.get("DBSubnetGroup") or {}).get("DBSubnetGroupName"),
+        }
+        return Resource(self.name, selected.id, instance.get("DBInstanceArn"), details, selected.options)
+
+    def list_backups(self, resource: Resource) -> list[Backup]:
+        snapshots = paginate(self.client.describe_db_snapshots, "DBSnapshots", DBInstanceIdentifier=resource.id)
+        return newest_first(
+            [self._backup(snapshot) for snapshot in snapshots if snapshot.get("DBInstanceIdentifier") == resource.id]
+        )
+
+    def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
+        snapshot = self.client.create_db_snapshot(DBSnapshotIdentifier=name, DBInstanceIdentifier=resource.id, Tags=tag_list(tags))
+        return self._backup(snapshot["DBSnapshot"])
+
+    def refresh_backup(self, backup: Backup) -> Backup:
+        snapshot = self.client.describe_db_snapshots(DBSnapshotIdentifier=backup.id)["DBSnapshots"][0]
+        return self._backup(snapshot)
+
+    def _backup(self, snapshot: dict) -> Backup:
+        return snapshot_to_backup(self.name, snapshot["DBInstanceIdentifier"], snapshot, "DBSnapshotIdentifier", "DBSnapshotArn")

@@ -1,0 +1,228 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, steward.maintenance contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""S3 buckets: content-addressed, incremental copies into a backup bucket.
+
+Layout in the backup bucket (``prefix`` defaults to ``steward``)::
+
+    <prefix>/objects/sha256/<h[:2]>/<h>                 every distinct object body, stored once
+    <prefix>/manifests/<source bucket>/<backup>.json    one per backup: key -> size, ETag, SHA256, stored object
+
+A backup copies only bodies the store does not hold yet, so it is incremental, yet each manifest alone
+describes a complete copy of the bucket: deleting other backups' manifests never makes it unrestorable,
+as long as stored objects are collected only when no remaining manifest references them (restic's
+forget + prune).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from typing import Any, Iterator
+
+from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc, isoformat
+from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import BackupKind, error_code, newest_first, not_found
+from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, Backup, Resource, Selected
+from ansible_collections.steward.maintenance.plugins.module_utils._naming import TAG_CADENCE, TAG_MANAGED, label_from_name
+from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
+
+BUCKET_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+STORAGE_CLASSES = ("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE")
+MANIFEST_SCHEMA = 1
+_CHUNK = 1024 * 1024
+_STAMP_IN_NAME = re.compile(r"-(\d{8})-(\d{6})$")
+
+
+def object_store_key(prefix: str, sha256: str) -> str:
+    return f"{prefix}/objects/sha256/{sha256[:2]}/{sha256}"
+
+
+def manifest_prefix(prefix: str, bucket: str) -> str:
+    return f"{prefix}/manifests/{bucket}/"
+
+
+class S3Kind(BackupKind):
+    name = "s3"
+    service = "s3"
+    tagging_type = "s3"
+    arn_pattern = r"^arn:aws[\w-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+    option_spec = {
+        "backup_bucket": OptionSpec(required=True, pattern=BUCKET_PATTERN, description="bucket that receives the copies"),
+        "prefix": OptionSpec(default="steward", pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$",
+                             description="key prefix in the backup bucket"),
+        "storage_class": OptionSpec(default="STANDARD", choices=STORAGE_CLASSES, description="storage class of copied objects"),
+        "source_prefix": OptionSpec(default="", pattern=r"^.*$", description="back up only keys under this prefix"),
+    }
+
+    def id_from_arn(self, arn: str) -> str:
+        return arn.split(":::", 1)[1]
+
+    def describe(self, selected: Selected) -> Resource:
+        backup_bucket = selected.options["backup_bucket"]
+        if selected.id == backup_bucket:
+            raise ResourceError(f"'{selected.id}' is its own backup_bucket; refusing to back a bucket up into itself", "invalid")
+        for bucket, role in ((selected.id, "source bucket"), (backup_bucket, "backup_bucket")):
+            try:
+                self.client.head_bucket(Bucket=bucket)
+            except Exception as error:
+                if error_code(error) in ("404", "NoSuchBucket", "NotFound"):
+                    if role == "source bucket":
+                        raise not_found(self.name, bucket) from None
+                    raise ResourceError(f"backup_bucket '{bucket}' does not exist", "not_found") from None
+                raise
+        details = {
+            "backup_bucket": backup_bucket,
+            "prefix": selected.options["prefix"],
+            "storage_class": selected.options["storage_class"],
+            "source_prefix": selected.options["source_prefix"],
+        }
+        return Resource(self.name, selected.id, f"arn:aws:s3:::{selected.id}", details, selected.options)
+
+    # --- backups are manifests ----------------------------------------------------------------------
+    def list_backups(self, resource: Resource) -> list[Backup]:
+        options = resource.options
+        paginator = self.client.get_paginator("list_objects_v2")
+        backups = []
+        for page in paginator.paginate(Bucket=options["backup_bucket"], Prefix=manifest_prefix(options["prefix"], resource.id)):
+            for item in page.get("Contents", []):
+                if item["Key"].endswith(".json"):
+                    backups.append(self._from_listing(resource, item))
+        return newest_first(backups)
+
+    def refresh_backup(self, backup: Backup) -> Backup:
+        # A manifest is written last, once every object is stored: if it exists, the backup is complete.
+        return backup
+
+    def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
+        options = resource.options
+        store_bucket, prefix = options["backup_bucket"], options["prefix"]
+        previous = self._newest_manifest(resource)
+        # Bodies already described by the newest manifest need no re-read: same key, ETag and size
+        # means the same bytes. Their stored objects exist, because manifests are written last.
+        known = {(entry["key"], entry["etag"], entry["size"]): entry["sha256"] for entry in (previous or {}).get("objects", [])}
+        stored = set(known.values())
+        entries, copied, copied_bytes = [], 0, 0
+        for item in self._source_objects(resource.id, options["source_prefix"]):
+            identity = (item["Key"], item["ETag"], item["Size"])
+            sha256 = known.get(identity)
+            if sha256 is None:
+                sha256 = self._sha256(resource.id, item)
+            store_key = object_store_key(prefix, sha256)
+            if sha256 not in stored and not self._exists(store_bucket, store_key):
+                self._store(resource.id, item, store_bucket, store_key, options["storage_class"])
+                copied += 1
+                copied_bytes += item["Size"]
+            stored.add(sha256)
+            entries.append(
+                {
+                    "key": item["Key"],
+                    "size": item["Size"],
+                    "etag": item["ETag"],
+                    "sha256": sha256,
+                    "stored_key": store_key,
+                    "last_modified": isoformat(item["LastModified"]),
+                }
+            )
+        manifest = {
+            "schema": MANIFEST_SCHEMA,
+            "kind": self.name,
+            "backup_id": name,
+            "source_bucket": resource.id,
+            "source_prefix": options["source_prefix"],
+            "created": isoformat(now),
+            "label": label_from_name(name),
+            "store": {"bucket": store_bucket, "prefix": f"{prefix}/objects/sha256/"},
+            "storage_class": options["storage_class"],
+            "object_count": len(entries),
+            "total_bytes": sum(entry["size"] for entry in entries),
+            "copied_objects": copied,
+            "copied_bytes": copied_bytes,
+            "reused_objects": len(entries) - copied,
+            "tags": tags,
+            "objects": entries,
+        }
+        manifest_key = f"{manifest_prefix(prefix, resource.id)}{name}.json"
+        self.client.put_object(
+            Bucket=store_bucket,
+            Key=manifest_key,
+            Body=json.dumps(manifest, sort_keys=True).encode(),
+            ContentType="application/json",
+            Tagging=f"{TAG_MANAGED}=true&{TAG_CADENCE}={manifest['label'] or ''}",
+        )
+        backup = self._backup(resource, name, manifest_key, now, manifest["total_bytes"])
+        backup.details.update({k: manifest[k] for k in ("object_count", "copied_objects", "copied_bytes", "reused_objects", "storage_class")})
+        return backup
+
+    # --- helpers ------------------------------------------------------------------------------------
+    def _source_objects(self, bucket: str, source_prefix: str) -> Iterator[dict[str, Any]]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=bucket, Prefix=source_prefix):
+            yield from page.get("Contents", [])
+
+    def _sha256(self, bucket: str, item: dict[str, Any]) -> str:
+        # IfMatch pins the body to the listed ETag: if the object changes under us, the backup fails
+        # for this bucket rather than recording a hash of bytes it never stored.
+        body = self.client.get_object(Bucket=bucket, Key=item["Key"], IfMatch=item["ETag"])["Body"]
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: body.read(_CHUNK), b""):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+    def _exists(self, bucket: str, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=bucket, Key=key)
+            return True
+        except Exception as error:
+            if error_code(error) in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+
+    def _store(self, bucket: str, item: dict[str, Any], store_bucket: str, store_key: str, storage_class: str) -> None:
+        # Managed copy: server-side, multipart above 8 MiB, so objects over 5 GiB copy too.
+        self.client.copy(
+            {"Bucket": bucket, "Key": item["Key"]},
+            store_bucket,
+            store_key,
+            ExtraArgs={"StorageClass": storage_class, "CopySourceIfMatch": item["ETag"]},
+        )
+
+    def _newest_manifest(self, resource: Resource) -> dict[str, Any] | None:
+        backups = self.list_backups(resource)
+        if not backups:
+            return None
+        newest = backups[0]
+        body = self.client.get_object(Bucket=resource.options["backup_bucket"], Key=newest.details["manifest_key"])["Body"]
+        return json.loads(body.read())
+
+    def _from_listing(self, resource: Resource, item: dict[str, Any]) -> Backup:
+        name = item["Key"].rsplit("/", 1)[-1][: -len(".json")]
+        return self._backup(resource, name, item["Key"], _created_from_name(name) or as_utc(item["LastModified"]), None)
+
+    def _backup(self, resource: Resource, name: str, manifest_key: str, created: datetime, size: int | None) -> Backup:
+        bucket = resource.options["backup_bucket"]
+        return Backup(
+            kind=self.name,
+            source_id=resource.id,
+            id=name,
+            arn=f"arn:aws:s3:::{bucket}/{manifest_key}",
+            name=name,
+            created=created,
+            state=AVAILABLE,
+            managed=True,
+            label=label_from_name(name),
+            size_bytes=size,
+            details={"backup_bucket": bucket, "manifest_key": manifest_key},
+        )
+
+
+def _created_from_name(name: str) -> datetime | None:
+    """Manifest names end in the backup's UTC time; that, not the object's LastModified, is its age."""
+    match = _STAMP_IN_NAME.search(name)
+    if not match:
+        return None
+    from datetime import timezone
+
+    return datetime.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)

@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, steward.maintenance contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The evidence ledger: one JSON record per action per resource, never overwritten.
+
+Records live at ``<root>/<kind>/<resource>/<action>/<UTC time>-<run id>-<random>.json`` in a local
+directory or under ``s3://bucket/prefix``. Every key is new (time, run and a random part), and local files
+appear atomically (written aside, then hard-linked into place, which fails rather than replaces), so two
+runs at once never overwrite or half-read each other's records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import uuid
+from datetime import datetime
+from typing import Any
+
+from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
+from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
+
+RECORD_SCHEMA = 1
+_SAFE = re.compile(r"[^A-Za-z0-9_.=-]+")
+_S3_URL = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(.*))?$")
+
+
+def _safe(part: str) -> str:
+    """Resource ids contain ':' and '/' (ARNs); keep records one directory level per part."""
+    return _SAFE.sub("_", part).strip("_") or "_"
+
+
+def record_key(kind: str, resource_id: str, action: str, moment: datetime, run_id: str) -> str:
+    stamp = as_utc(moment).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"{_safe(kind)}/{_safe(resource_id)}/{_safe(action)}/{stamp}-{run_id}-{uuid.uuid4().hex[:8]}.json"
+
+
+class Ledger:
+    """Where records go. ``location`` is what results report."""
+
+    location: str | None = None
+
+    def check_writable(self) -> None:
+        """Raise before any change is made if records could not be written."""
+
+    def write(self, key: str, record: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def read_all(self, kind: str, resource_id: str, action: str) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+
+class NullLedger(Ledger):
+    """No ledger configured: results still report everything, but nothing is kept."""
+
+    def write(self, key: str, record: dict[str, Any]) -> str:
+        return ""
+
+    def read_all(self, kind: str, resource_id: str, action: str) -> list[dict[str, Any]]:
+        return []
+
+
+class LocalLedger(Ledger):
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.location = root
+
+    def check_writable(self) -> None:
+        try:
+            os.makedirs(self.root, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe-"):
+                pass
+        except OSError as error:
+            raise OptionError("ledger", self.root, f"cannot write records there ({error.strerror or error})") from None
+
+    def write(self, key: str, record: dict[str, Any]) -> str:
+        path = os.path.join(self.root, *key.split("/"))
+        directory = os.path.dirname(path)
+        os.makedirs(directory, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(record, stream, indent=2, sort_keys=True, default=str)
+                stream.write("\n")
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.link(temporary, path)  # fails if the name exists: a record is never replaced
+        finally:
+            os.unlink(temporary)
+        return path
+
+    def read_all(self, kind: str, resource_id: str, action: str) -> list[dict[str, Any]]:
+        directory = os.path.join(self.root, _safe(kind), _safe(resource_id), _safe(action))
+        if not os.path.isdir(directory):
+            return []
+        records = []
+        for name in sorted(os.listdir(directory)):
+            if name.endswith(".json") and not name.startswith("."):
+                with open(os.path.join(directory, name), encoding="utf-8") as stream:
+                    records.append(json.load(stream))
+        return records
+
+
+class S3Ledger(Ledger):
+    def __init__(self, client_factory: Any, bucket: str, prefix: str) -> None:
+        self._clients = client_factory
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.location = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def check_writable(self) -> None:
+        try:
+            self._clients.client("s3").head_bucket(Bucket=self.bucket)
+        except Exception as error:  # noqa: BLE001 - any failure here means no evidence could be kept
+            raise OptionError("ledger", self.location, f"cannot reach the ledger bucket ({error})") from None
+
+    def write(self, key: str, record: dict[str, Any]) -> str:
+        body = json.dumps(record, indent=2, sort_keys=True, default=str).encode()
+        self._clients.client("s3").put_object(Bucket=self.bucket, Key=self._key(key), Body=body, ContentType="application/json")
+        return f"s3://{self.bucket}/{self._key(key)}"
+
+    def read_all(self, kind: str, resource_id: str, action: str) -> list[dict[str, Any]]:
+        s3 = self._clients.client("s3")
+        prefix = self._key(f"{_safe(kind)}/{_safe(resource_id)}/{_safe(action)}/")
+        records = []
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                if item["Key"].endswith(".json"):
+                    records.append(json.loads(s3.get_object(Bucket=self.bucket, Key=item["Key"])["Body"].read()))
+        return records
+
+
+def parse_ledger(value: str | None) -> tuple[str, str, str] | None:
+    """Validate the ``ledger`` option without touching anything: ('local', path, '') or ('s3', bucket, prefix)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise OptionError("ledger", value, "expected a directory path or s3://bucket/prefix")
+    if value.startswith("s3://"):
+        match = _S3_URL.match(value)
+        if not match:
+            raise OptionError("ledger", value, "expected s3://bucket/prefix with a valid bucket name")
+        return ("s3", match.group(1), (match.group(2) or "").strip("/"))
+    path = os.path.expanduser(value)
+    if not os.path.isabs(path):
+        raise OptionError("ledger", value, "a local ledger must be an absolute path (for example \"{{ playbook_dir }}/ledger\")")
+    return ("local", os.path.normpath(path), "")
+
+
+def open_ledger(parsed: tuple[str, str, str] | None, client_factory: Any) -> Ledger:
+    if parsed is None:
+        return NullLedger()
+    scheme, where, prefix = parsed
+    if scheme == "s3":
+        return S3Ledger(client_factory, where, prefix)
+    return LocalLedger(where)

@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, steward.maintenance contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The data every action and kind adapter exchange. Pure, no AWS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ansible_collections.steward.maintenance.plugins.module_utils._clock import isoformat
+
+# Backup states, normalised across services.
+AVAILABLE = "available"
+PENDING = "pending"
+FAILED = "failed"
+DELETING = "deleting"
+
+
+@dataclass
+class Resource:
+    """One selected resource: a table, an instance, a cluster, a volume, a bucket."""
+
+    kind: str
+    id: str
+    arn: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}/{self.id}"
+
+
+@dataclass
+class Backup:
+    """One backup of a resource, steward-made or not."""
+
+    kind: str
+    source_id: str
+    id: str
+    name: str
+    created: datetime
+    state: str
+    managed: bool
+    arn: str | None = None
+    label: str | None = None
+    size_bytes: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "arn": self.arn,
+            "name": self.name,
+            "created": isoformat(self.created),
+            "state": self.state,
+            "managed": self.managed,
+            "label": self.label,
+            "size_bytes": self.size_bytes,
+            "details": self.details,
+        }
+
+
+@dataclass
+class Selected:
+    """A resource a target asked for, before it is known to exist (names) or after (tags)."""
+
+    kind: str
+    id: str
+    arn: str | None
+    options: dict[str, Any]
+    selector: str  # which target selected it, e.g. "targets[0].tags"

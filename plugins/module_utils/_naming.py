@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, steward.maintenance contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Naming and tagging conventions for everything steward creates. Pure, no AWS.
+
+Every backup, scratch resource and ledger record steward makes is marked twice: its name starts with
+``steward-`` and, where the service takes tags, it carries ``steward:managed=true``. Nothing unmarked is
+ever deleted unless an option explicitly says so.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
+from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
+
+NAME_PREFIX = "steward-"
+TAG_MANAGED = "steward:managed"
+TAG_SOURCE = "steward:source"
+TAG_CADENCE = "steward:cadence"
+TAG_CREATED = "steward:created"
+RESERVED_TAG_PREFIX = "steward:"
+
+_LABEL = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
+_STAMP_FORMAT = "%Y%m%d-%H%M%S"
+_STAMP = re.compile(r"-(\d{8}-\d{6})$")
+
+
+def validate_label(option: str, value: str) -> str:
+    """A label (the cadence) is part of every backup name, so it must be short and name-safe."""
+    if not isinstance(value, str) or not _LABEL.match(value):
+        raise OptionError(option, value, "expected 1-31 lowercase letters, digits or hyphens, starting with a letter or digit")
+    return value
+
+
+def validate_user_tags(option: str, tags: dict | None) -> dict[str, str]:
+    """User tags may not overwrite the markers retention and sweeps rely on."""
+    tags = dict(tags or {})
+    for key, value in tags.items():
+        if not isinstance(key, str) or not key:
+            raise OptionError(option, key, "tag keys must be non-empty strings")
+        if key.startswith(RESERVED_TAG_PREFIX) or key.startswith("aws:"):
+            raise OptionError(option, key, "tag keys starting with 'steward:' or 'aws:' are reserved")
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise OptionError(f"{option}.{key}", value, "tag values must be strings")
+    return {key: str(value) for key, value in tags.items()}
+
+
+def stamp(moment: datetime) -> str:
+    return as_utc(moment).strftime(_STAMP_FORMAT)
+
+
+def backup_name(source_id: str, label: str, moment: datetime, max_length: int = 255, strict: bool = False) -> str:
+    """``steward-<source>-<label>-<YYYYmmdd-HHMMSS>``.
+
+    ``strict`` applies the strictest service rules (RDS identifiers: letters, digits and single hyphens,
+    lower case); otherwise DynamoDB's and S3's ``[A-Za-z0-9_.-]`` are kept as they are.
+    """
+    source = source_id.lower() if strict else source_id
+    pattern = r"[^a-z0-9-]+" if strict else r"[^A-Za-z0-9_.-]+"
+    source = re.sub(pattern, "-", source)
+    source = re.sub(r"-{2,}", "-", source).strip("-") or "resource"
+    tail = f"-{label}-{stamp(moment)}"
+    room = max_length - len(NAME_PREFIX) - len(tail)
+    source = source[:room].rstrip("-")
+    return f"{NAME_PREFIX}{source}{tail}"
+
+
+def is_managed_name(name: str | None) -> bool:
+    return bool(name) and str(name).startswith(NAME_PREFIX)
+
+
+def managed_tags(source: str, label: str, moment: datetime, user_tags: dict[str, str] | None = None) -> dict[str, str]:
+    """The tags every steward backup carries: user tags first, so the markers always win."""
+    tags = dict(user_tags or {})
+    tags.update(
+        {
+            TAG_MANAGED: "true",
+            TAG_SOURCE: source,
+            TAG_CADENCE: label,
+            TAG_CREATED: as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    )
+    return tags
+
+
+def is_managed_tags(tags: dict[str, str] | None) -> bool:
+    return (tags or {}).get(TAG_MANAGED) == "true"
+
+
+def label_from_name(name: str | None) -> str | None:
+    """Recover the label from a steward name (for kinds without tags, e.g. DynamoDB backups)."""
+    if not is_managed_name(name):
+        return None
+    match = _STAMP.search(str(name))
+    if not match:
+        return None
+    head = str(name)[: match.start()]
+    label = head.rsplit("-", 1)[-1]
+    return label or None
+
+
+def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
+    """The ``[{'Key': k, 'Value': v}]`` shape most AWS APIs take."""
+    return [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
+
+
+def tag_dict(tag_list_value: list[dict] | None) -> dict[str, str]:
+    return {item["Key"]: item.get("Value", "") for item in (tag_list_value or [])}
