@@ -37,8 +37,15 @@ def create_table(aws: dict[str, Any], name: str, tags: dict[str, str], items: in
     )["TableDescription"]
     for start in range(0, items, 25):
         batch = [
-            {"PutRequest": {"Item": {"node_id": {"S": f"node-{i // 10:04d}"}, "edge_id": {"S": f"edge-{i:05d}"},
-                                     "latency_ms": {"N": str(i % 97)}}}}
+            {
+                "PutRequest": {
+                    "Item": {
+                        "node_id": {"S": f"node-{i // 10:04d}"},
+                        "edge_id": {"S": f"edge-{i:05d}"},
+                        "latency_ms": {"N": str(i % 97)},
+                    }
+                }
+            }
             for i in range(start, min(start + 25, items))
         ]
         aws["dynamodb"].batch_write_item(RequestItems={name: batch})
@@ -50,21 +57,32 @@ def create_db_instance(aws: dict[str, Any], name: str, tags: dict[str, str], clu
     if cluster:
         kwargs.update(Engine="aurora-postgresql", DBClusterIdentifier=cluster)
     else:
-        kwargs.update(Engine="postgres", EngineVersion="15.4", AllocatedStorage=20, MasterUsername="steward",
-                      MasterUserPassword="not-a-secret-1")
+        kwargs.update(
+            Engine="postgres",
+            EngineVersion="15.4",
+            AllocatedStorage=20,
+            MasterUsername="steward",
+            MasterUserPassword="not-a-secret-1",
+        )
     return aws["rds"].create_db_instance(**kwargs)["DBInstance"]["DBInstanceArn"]
 
 
 def create_cluster(aws: dict[str, Any], name: str, tags: dict[str, str]) -> str:
     return aws["rds"].create_db_cluster(
-        DBClusterIdentifier=name, Engine="aurora-postgresql", EngineVersion="15.4", MasterUsername="steward",
-        MasterUserPassword="not-a-secret-1", Tags=tag_list(tags),
+        DBClusterIdentifier=name,
+        Engine="aurora-postgresql",
+        EngineVersion="15.4",
+        MasterUsername="steward",
+        MasterUserPassword="not-a-secret-1",
+        Tags=tag_list(tags),
     )["DBCluster"]["DBClusterArn"]
 
 
 def create_volume(aws: dict[str, Any], name: str, tags: dict[str, str]) -> str:
     volume = aws["ec2"].create_volume(
-        AvailabilityZone=f"{REGION}a", Size=8, VolumeType="gp3",
+        AvailabilityZone=f"{REGION}a",
+        Size=8,
+        VolumeType="gp3",
         TagSpecifications=[{"ResourceType": "volume", "Tags": tag_list({"Name": name, **tags})}],
     )
     return volume["VolumeId"]

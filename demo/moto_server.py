@@ -33,7 +33,7 @@ class MotoServer:
         env["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
         env.setdefault("MOTO_ECS_SERVICE_RUNNING", "1")
         binary = Path(sys.executable).with_name("moto_server")
-        self._log = open(log, "ab") if log else subprocess.DEVNULL
+        self._log = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - open while the server runs
         self.process = subprocess.Popen(
             [str(binary), "-H", HOST, "-p", str(self.port)], stdout=self._log, stderr=self._log, env=env
         )

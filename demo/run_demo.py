@@ -28,9 +28,12 @@ def run_play(url: str, ledger: Path, title: str) -> None:
     env = {**os.environ, **aws_env(url), "ANSIBLE_STDOUT_CALLBACK": "default", "ANSIBLE_NOCOLOR": "1"}
     command = [
         str(Path(sys.executable).with_name("ansible-playbook")),
-        "-i", str(HERE / "inventory.yml"),
-        "-e", f"@{HERE / 'vars.yml'}",
-        "-e", json.dumps({"steward_endpoint_url": url, "steward_ledger": str(ledger)}),
+        "-i",
+        str(HERE / "inventory.yml"),
+        "-e",
+        f"@{HERE / 'vars.yml'}",
+        "-e",
+        json.dumps({"steward_endpoint_url": url, "steward_ledger": str(ledger)}),
         str(ROOT / "playbooks" / "daily.yml"),
     ]
     subprocess.run(command, env=env, check=True)
@@ -39,12 +42,21 @@ def run_play(url: str, ledger: Path, title: str) -> None:
 def summary(url: str, ledger: Path) -> None:
     aws = clients(url)
     tables = aws["dynamodb"].list_tables()["TableNames"]
-    dynamodb = [b for t in tables for b in aws["dynamodb"].list_backups(TableName=t)["BackupSummaries"]
-                if b["TableName"] == t and b["BackupName"].startswith("steward-")]
+    dynamodb = [
+        b
+        for t in tables
+        for b in aws["dynamodb"].list_backups(TableName=t)["BackupSummaries"]
+        if b["TableName"] == t and b["BackupName"].startswith("steward-")
+    ]
     rds = [s for s in aws["rds"].describe_db_snapshots()["DBSnapshots"] if s["DBSnapshotIdentifier"].startswith("steward-")]
-    aurora = [s for s in aws["rds"].describe_db_cluster_snapshots()["DBClusterSnapshots"]
-              if s["DBClusterSnapshotIdentifier"].startswith("steward-")]
-    ebs = aws["ec2"].describe_snapshots(OwnerIds=["self"], Filters=[{"Name": "tag:steward:managed", "Values": ["true"]}])["Snapshots"]
+    aurora = [
+        s
+        for s in aws["rds"].describe_db_cluster_snapshots()["DBClusterSnapshots"]
+        if s["DBClusterSnapshotIdentifier"].startswith("steward-")
+    ]
+    ebs = aws["ec2"].describe_snapshots(OwnerIds=["self"], Filters=[{"Name": "tag:steward:managed", "Values": ["true"]}])[
+        "Snapshots"
+    ]
     listing = aws["s3"].list_objects_v2(Bucket="network-visualizer-data-production-backup").get("Contents", [])
     manifests = [o["Key"] for o in listing if "/manifests/" in o["Key"]]
     stored = [o for o in listing if "/objects/" in o["Key"]]
@@ -58,7 +70,8 @@ def summary(url: str, ledger: Path) -> None:
     print(f"  Ledger records                        : {len(records)}   under {ledger}")
     if records:
         newest = json.loads(records[-1].read_text())
-        print(f"  e.g. {records[-1].relative_to(ledger)}: {newest['action']} {newest['kind']}/{newest['resource_id']} -> {newest['status']}")
+        what = f"{newest['action']} {newest['kind']}/{newest['resource_id']} -> {newest['status']}"
+        print(f"  e.g. {records[-1].relative_to(ledger)}: {what}")
 
 
 def main() -> int:

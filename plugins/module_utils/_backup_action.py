@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ``backup`` action: plan or take one backup per selected resource, wait, record evidence.
@@ -12,12 +11,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, ledger_record, parse_common
-from ansible_collections.steward.maintenance.plugins.module_utils._durations import format_duration, parse_duration, parse_optional_duration
+from ansible_collections.steward.maintenance.plugins.module_utils._durations import (
+    format_duration,
+    parse_duration,
+    parse_optional_duration,
+)
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import NotApplicable, describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import record_key
-from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, DELETING, FAILED, PENDING, Backup, Resource, Selected
-from ansible_collections.steward.maintenance.plugins.module_utils._naming import backup_name, managed_tags, validate_label, validate_user_tags
+from ansible_collections.steward.maintenance.plugins.module_utils._model import (
+    AVAILABLE,
+    DELETING,
+    FAILED,
+    PENDING,
+    Backup,
+    Resource,
+    Selected,
+)
+from ansible_collections.steward.maintenance.plugins.module_utils._naming import (
+    backup_name,
+    managed_tags,
+    validate_label,
+    validate_user_tags,
+)
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult, failure_message, summarise
 from ansible_collections.steward.maintenance.plugins.module_utils._selection import select
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import Target, parse_targets
@@ -76,7 +92,11 @@ def run_backup(context: Context, request: BackupRequest, kinds: dict[str, Any]) 
     now = context.clock.now()
 
     def one(selected: Selected) -> _Work:
-        work = _Work(selected, ResourceResult(selected.kind, selected.id, "failed", ACTION, arn=selected.arn), started=context.clock.monotonic())
+        work = _Work(
+            selected,
+            ResourceResult(selected.kind, selected.id, "failed", ACTION, arn=selected.arn),
+            started=context.clock.monotonic(),
+        )
         try:
             _plan_or_create(context, request, adapters[selected.kind], work, now)
         except NotApplicable as error:
@@ -139,8 +159,11 @@ def _plan_or_create(context: Context, request: BackupRequest, adapter: Any, work
 
 def _show_backup(work: _Work) -> None:
     backup = work.backup
-    assert backup is not None
-    work.result.extra.update({"backup_id": backup.id, "backup_arn": backup.arn, "backup_name": backup.name, "backup_state": backup.state})
+    if backup is None:
+        raise ValueError("no backup to show")
+    work.result.extra.update(
+        {"backup_id": backup.id, "backup_arn": backup.arn, "backup_name": backup.name, "backup_state": backup.state}
+    )
     work.result.details["backup"] = backup.as_dict()
 
 
@@ -150,10 +173,12 @@ def _wait(context: Context, request: BackupRequest, adapters: dict[str, Any], wo
     deadline = context.clock.monotonic() + request.wait_timeout_s
     while pending:
         batches = _refresh_batches(pending.values(), adapters)
-        for outcome in fan_out(batches, lambda batch: adapters[batch[0].result.kind].refresh_backups([w.backup for w in batch]), context.concurrency):
+        for outcome in fan_out(
+            batches, lambda batch: adapters[batch[0].result.kind].refresh_backups([w.backup for w in batch]), context.concurrency
+        ):
             if not outcome.ok:
                 continue  # a failed poll is retried on the next round; the deadline still bounds it
-            for work, backup in zip(outcome.item, outcome.value or []):
+            for work, backup in zip(outcome.item, outcome.value or [], strict=True):
                 work.backup = backup
                 _show_backup(work)
                 if backup.state == AVAILABLE:
@@ -171,7 +196,9 @@ def _wait(context: Context, request: BackupRequest, adapters: dict[str, Any], wo
         context.clock.sleep(min(request.poll_interval_s, remaining))
     for work in pending.values():
         work.result.status, work.result.error_code = "failed", "timeout"
-        work.result.error = f"backup {work.backup.name} still pending after wait_timeout {format_duration(request.wait_timeout_s)}"  # type: ignore[union-attr]
+        work.result.error = (
+            f"backup {work.backup.name} still pending after wait_timeout {format_duration(request.wait_timeout_s)}"  # type: ignore[union-attr]
+        )
 
 
 def _refresh_batches(works: Any, adapters: dict[str, Any]) -> list[list[_Work]]:
@@ -181,7 +208,7 @@ def _refresh_batches(works: Any, adapters: dict[str, Any]) -> list[list[_Work]]:
     batches = []
     for kind, items in by_kind.items():
         size = adapters[kind].refresh_batch_size
-        batches.extend(items[start:start + size] for start in range(0, len(items), size))
+        batches.extend(items[start : start + size] for start in range(0, len(items), size))
     return batches
 
 
@@ -202,7 +229,7 @@ def _record(context: Context, works: list[_Work], request: BackupRequest) -> Non
 
     for outcome in fan_out(works, write, context.concurrency):
         if not outcome.ok:
-            message, _ = describe_error(outcome.error)  # type: ignore[arg-type]
+            message = describe_error(outcome.error)[0]  # type: ignore[arg-type]
             outcome.item.result.status, outcome.item.result.error_code = "failed", "ledger"
             outcome.item.result.error = f"ledger record not written: {message}"
 

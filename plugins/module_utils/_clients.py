@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """One client factory for every AWS call: botocore retries, a connection pool sized for the fan-out.
@@ -10,7 +9,8 @@ there); tests build it on a plain boto3 session.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 try:
     from botocore.config import Config
@@ -23,7 +23,9 @@ MakeClient = Callable[[str, Any], Any]
 class ClientFactory:
     """Creates each service's client once; boto3 clients are thread-safe, so every worker shares them."""
 
-    def __init__(self, make_client: MakeClient, concurrency: int = 8, retry_mode: str = "standard", max_attempts: int = 10) -> None:
+    def __init__(
+        self, make_client: MakeClient, concurrency: int = 8, retry_mode: str = "standard", max_attempts: int = 10
+    ) -> None:
         self._make_client = make_client
         self._config = Config(
             retries={"mode": retry_mode, "max_attempts": max_attempts},

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one source of time. Age-based logic takes a Clock so tests can fix "now". Pure, no AWS."""
@@ -6,14 +5,14 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 class Clock:
     """Wall time in UTC plus a monotonic counter for measuring durations."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -50,8 +49,8 @@ class FixedClock(Clock):
 def as_utc(value: datetime) -> datetime:
     """AWS returns aware datetimes; a naive one is taken as UTC rather than local time."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def isoformat(value: datetime) -> str:

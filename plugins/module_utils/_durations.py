@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Duration parsing: ``90m``, ``24h``, ``7d``, ``2w``. Pure, no AWS."""
@@ -38,7 +37,7 @@ def parse_optional_duration(option: str, value: object) -> int | None:
 
 def format_duration(seconds: float) -> str:
     """Render seconds the way a person reads an age: ``3d4h``, ``25m``, ``12s``."""
-    remaining = int(round(seconds))
+    remaining = round(seconds)
     if remaining < 60:
         return f"{remaining}s"
     parts = []

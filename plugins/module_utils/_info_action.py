@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ``backup_info`` action: every selected resource's backups, the newest one's age, RPO status. Read-only."""
@@ -32,7 +31,7 @@ class InfoRequest:
 
 
 def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> InfoRequest:
-    concurrency, _ = parse_common(params)
+    concurrency = parse_common(params)[0]
     max_backups = params.get("max_backups")
     if isinstance(max_backups, bool) or not isinstance(max_backups, int) or max_backups < 0:
         raise OptionError("max_backups", max_backups, "expected a whole number of 0 or more")
@@ -104,7 +103,9 @@ def _judge(result: ResourceResult, backups: list[Backup], now: Any, request: Inf
         result.message = "no available backup" + (f" ({len(backups)} not yet available)" if backups else "")
     elif request.rpo_s is not None and age is not None and age > request.rpo_s:
         result.status = "rpo_missed"
-        result.message = f"newest backup {newest.name} is {format_duration(age)} old, older than rpo {format_duration(request.rpo_s)}"
+        result.message = (
+            f"newest backup {newest.name} is {format_duration(age)} old, older than rpo {format_duration(request.rpo_s)}"
+        )
     else:
         result.status = "ok"
         result.message = f"newest backup {newest.name} is {format_duration(max(age or 0, 0))} old"

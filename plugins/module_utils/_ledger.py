@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The evidence ledger: one JSON record per action per resource, never overwritten.
@@ -148,7 +147,7 @@ def parse_ledger(value: str | None) -> tuple[str, str, str] | None:
         return ("s3", match.group(1), (match.group(2) or "").strip("/"))
     path = os.path.expanduser(value)
     if not os.path.isabs(path):
-        raise OptionError("ledger", value, "a local ledger must be an absolute path (for example \"{{ playbook_dir }}/ledger\")")
+        raise OptionError("ledger", value, 'a local ledger must be an absolute path (for example "{{ playbook_dir }}/ledger")')
     return ("local", os.path.normpath(path), "")
 
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Resolve validated targets (names, ARNs, tag selectors, excludes) into the resources to act on."""
@@ -39,10 +38,16 @@ def select(targets: list[Target], adapters: dict[str, Any], concurrency: int) ->
     seen: set[tuple[str, str]] = set()
     for outcome in fan_out(targets, resolve, concurrency):
         target = outcome.item
-        report: dict[str, Any] = {"target": target.path, "kind": target.kind, "selector": target.describe, "matched": 0, "excluded": 0}
+        report: dict[str, Any] = {
+            "target": target.path,
+            "kind": target.kind,
+            "selector": target.describe,
+            "matched": 0,
+            "excluded": 0,
+        }
         selection.targets.append(report)
         if not outcome.ok:
-            report["error"], _ = describe_error(outcome.error)  # type: ignore[arg-type]
+            report["error"] = describe_error(outcome.error)[0]  # type: ignore[arg-type]
             continue
         adapter = adapters[target.kind]
         excluded = {adapter.id_from_arn(item) if item.startswith("arn:") else item for item in target.exclude}
@@ -56,5 +61,7 @@ def select(targets: list[Target], adapters: dict[str, Any], concurrency: int) ->
             seen.add((target.kind, resource_id))
             selection.selected.append(Selected(target.kind, resource_id, arn, target.options, target.path))
         if report["matched"] == 0:
-            report["message"] = f"{target.describe} matched nothing" + (f" ({report['excluded']} excluded)" if report["excluded"] else "")
+            report["message"] = f"{target.describe} matched nothing" + (
+                f" ({report['excluded']} excluded)" if report["excluded"] else ""
+            )
     return selection

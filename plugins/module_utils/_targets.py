@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Validation of the ``targets`` option shared by every fleet action. Pure, no AWS.
@@ -97,7 +96,9 @@ def validate_kind_options(path: str, kind: str, given: dict[str, Any] | None, sp
     unknown = sorted(set(given) - set(spec))
     if unknown:
         known = ", ".join(sorted(spec)) or "none"
-        raise OptionError(f"{path}.options.{unknown[0]}", given[unknown[0]], f"not an option of kind '{kind}' (its options: {known})")
+        raise OptionError(
+            f"{path}.options.{unknown[0]}", given[unknown[0]], f"not an option of kind '{kind}' (its options: {known})"
+        )
     result: dict[str, Any] = {}
     for name, option in spec.items():
         if given.get(name) is None:
@@ -144,8 +145,11 @@ def parse_targets(raw: Any, kinds: dict[str, Any]) -> list[Target]:
         adapter = kinds[kind]
         chosen = [name for name in SELECTORS if entry.get(name) not in (None, [], {})]
         if len(chosen) != 1:
-            raise OptionError(path, {k: entry.get(k) for k in SELECTORS if entry.get(k) is not None},
-                              "give exactly one of names, arns or tags, and not an empty one")
+            raise OptionError(
+                path,
+                {k: entry.get(k) for k in SELECTORS if entry.get(k) is not None},
+                "give exactly one of names, arns or tags, and not an empty one",
+            )
         selector = chosen[0]
         target = Target(kind=kind, selector=selector, path=path)
         if selector == "names":

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -27,7 +26,7 @@ description:
   - Check mode reads the fleet and returns the full plan (RV(resources[].status=planned) and the backup names)
     without any mutating call and without writing the ledger.
 author:
-  - steward.maintenance contributors
+  - Steward Maintainers (@steward-maintenance)
 options:
   label:
     description:
@@ -78,15 +77,14 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Nightly backup of everything tagged for it, against a moto server or any endpoint
-  hosts: localhost
-  gather_facts: false
+- name: Nightly backup of everything tagged for it, at most once per 20 hours
   module_defaults:
     group/steward.maintenance.aws:
       region: us-east-1
+      # e.g. http://127.0.0.1:5000 for a moto server; omit for AWS itself
       endpoint_url: "{{ aws_endpoint_url | default(omit) }}"
-  tasks:
-    - name: Back up the tagged fleet, at most once per 20 hours
+  block:
+    - name: Back up the tagged fleet
       steward.maintenance.backup:
         label: daily
         min_interval: 20h
@@ -263,11 +261,6 @@ ledger:
   type: str
   sample: s3://audit-evidence/steward
 """
-
-try:
-    import botocore  # noqa: F401 - AnsibleAWSModule reports it missing
-except ImportError:
-    pass
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.steward.maintenance.plugins.module_utils._action import context_from_module, finish, fleet_argument_spec

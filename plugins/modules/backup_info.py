@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -11,13 +10,13 @@ short_description: Backups, newest backup age and RPO status for a whole fleet
 version_added: 0.1.0
 description:
   - The morning "verify backup completion status" check, for every kind at once and read-only.
-  - For every selected resource, lists its backups (steward-made and others, marked by RV(resources[].backups[].managed)),
+  - For every selected resource, lists its backups (steward-made and others, marked by their C(managed) flag),
     the newest available backup and its age, and whether that age is within O(rpo).
   - RPO counts any available backup, steward's or not (an AWS Backup recovery snapshot or an automated RDS snapshot
     protects the data as well); RV(resources[].newest_managed_backup) shows steward's own newest.
   - A resource that cannot be read fails alone; the others are still reported.
 author:
-  - steward.maintenance contributors
+  - Steward Maintainers (@steward-maintenance)
 options:
   rpo:
     description:
@@ -46,13 +45,11 @@ seealso:
 
 EXAMPLES = r"""
 - name: Morning check, is every tagged resource's newest backup younger than 26 hours?
-  hosts: localhost
-  gather_facts: false
   module_defaults:
     group/steward.maintenance.aws:
       region: us-east-1
       endpoint_url: "{{ aws_endpoint_url | default(omit) }}"
-  tasks:
+  block:
     - name: Read backup freshness for the daily fleet
       steward.maintenance.backup_info:
         rpo: 26h
@@ -187,11 +184,6 @@ ledger:
   returned: always
   type: str
 """
-
-try:
-    import botocore  # noqa: F401 - AnsibleAWSModule reports it missing
-except ImportError:
-    pass
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.steward.maintenance.plugins.module_utils._action import context_from_module, finish, fleet_argument_spec

@@ -1,15 +1,19 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What RDS instance snapshots and Aurora cluster snapshots have in common."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
 from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, DELETING, FAILED, PENDING, Backup
-from ansible_collections.steward.maintenance.plugins.module_utils._naming import is_managed_name, is_managed_tags, label_from_name, tag_dict
+from ansible_collections.steward.maintenance.plugins.module_utils._naming import (
+    is_managed_name,
+    is_managed_tags,
+    label_from_name,
+    tag_dict,
+)
 
 _STATES = {"available": AVAILABLE, "creating": PENDING, "deleting": DELETING, "failed": FAILED, "incompatible-restore": FAILED}
 
@@ -26,7 +30,7 @@ def snapshot_to_backup(kind: str, source_id: str, snapshot: dict, id_field: str,
     managed = snapshot_type == "manual" and is_managed_name(name) and (is_managed_tags(tags) or not tags)
     # A snapshot still being created may not report its time yet; it is as young as a backup gets,
     # which is what min_interval must see so that a retry does not start a second one.
-    created = snapshot.get("SnapshotCreateTime") or snapshot.get("OriginalSnapshotCreateTime") or datetime.now(timezone.utc)
+    created = snapshot.get("SnapshotCreateTime") or snapshot.get("OriginalSnapshotCreateTime") or datetime.now(UTC)
     size_gib = snapshot.get("AllocatedStorage")
     return Backup(
         kind=kind,

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Aurora DB clusters: manual cluster snapshots."""
@@ -7,7 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import BackupKind, error_code, newest_first, not_found
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
+    BackupKind,
+    error_code,
+    newest_first,
+    not_found,
+)
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import paginate, snapshot_to_backup
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import tag_list

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """DynamoDB tables: on-demand backups. Backups cannot carry tags, so the ``steward-`` name is the marker."""
@@ -14,7 +13,14 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
     newest_first,
     not_found,
 )
-from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, DELETING, PENDING, Backup, Resource, Selected
+from ansible_collections.steward.maintenance.plugins.module_utils._model import (
+    AVAILABLE,
+    DELETING,
+    PENDING,
+    Backup,
+    Resource,
+    Selected,
+)
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import is_managed_name, label_from_name
 
 _STATES = {"AVAILABLE": AVAILABLE, "CREATING": PENDING, "DELETED": DELETING}

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """EBS volumes: snapshots, named by their Name tag, marked by steward's tags."""
@@ -8,9 +7,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import BackupKind, error_code, newest_first, not_found
-from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, FAILED, PENDING, Backup, Resource, Selected
-from ansible_collections.steward.maintenance.plugins.module_utils._naming import is_managed_tags, label_from_name, tag_dict, tag_list
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
+    BackupKind,
+    error_code,
+    newest_first,
+    not_found,
+)
+from ansible_collections.steward.maintenance.plugins.module_utils._model import (
+    AVAILABLE,
+    FAILED,
+    PENDING,
+    Backup,
+    Resource,
+    Selected,
+)
+from ansible_collections.steward.maintenance.plugins.module_utils._naming import (
+    is_managed_tags,
+    label_from_name,
+    tag_dict,
+    tag_list,
+)
 
 _STATES = {"completed": AVAILABLE, "pending": PENDING, "error": FAILED}
 _DESCRIBE_BATCH = 200
@@ -46,7 +62,12 @@ class EBSKind(BackupKind):
         paginator = self.client.get_paginator("describe_snapshots")
         pages = paginator.paginate(OwnerIds=["self"], Filters=[{"Name": "volume-id", "Values": [resource.id]}])
         return newest_first(
-            [self._backup(snapshot) for page in pages for snapshot in page.get("Snapshots", []) if snapshot.get("VolumeId") == resource.id]
+            [
+                self._backup(snapshot)
+                for page in pages
+                for snapshot in page.get("Snapshots", [])
+                if snapshot.get("VolumeId") == resource.id
+            ]
         )
 
     def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
@@ -64,7 +85,7 @@ class EBSKind(BackupKind):
         refreshed: dict[str, Backup] = {}
         ids = [backup.id for backup in backups]
         for start in range(0, len(ids), _DESCRIBE_BATCH):
-            page = self.client.describe_snapshots(SnapshotIds=ids[start:start + _DESCRIBE_BATCH])
+            page = self.client.describe_snapshots(SnapshotIds=ids[start : start + _DESCRIBE_BATCH])
             for snapshot in page.get("Snapshots", []):
                 refreshed[snapshot["SnapshotId"]] = self._backup(snapshot)
         missing = [backup.id for backup in backups if backup.id not in refreshed]

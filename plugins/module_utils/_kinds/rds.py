@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """RDS DB instances: manual DB snapshots. Aurora members are left to the ``aurora`` kind."""
@@ -7,7 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import BackupKind, NotApplicable, error_code, newest_first, not_found
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
+    BackupKind,
+    NotApplicable,
+    error_code,
+    newest_first,
+    not_found,
+)
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import paginate, snapshot_to_backup
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import tag_list
@@ -50,7 +55,9 @@ class RDSKind(BackupKind):
         )
 
     def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
-        snapshot = self.client.create_db_snapshot(DBSnapshotIdentifier=name, DBInstanceIdentifier=resource.id, Tags=tag_list(tags))
+        snapshot = self.client.create_db_snapshot(
+            DBSnapshotIdentifier=name, DBInstanceIdentifier=resource.id, Tags=tag_list(tags)
+        )
         return self._backup(snapshot["DBSnapshot"])
 
     def refresh_backup(self, backup: Backup) -> Backup:

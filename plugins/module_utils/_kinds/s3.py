@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """S3 buckets: content-addressed, incremental copies into a backup bucket.
@@ -19,12 +18,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc, isoformat
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import BackupKind, error_code, newest_first, not_found
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
+    BackupKind,
+    error_code,
+    newest_first,
+    not_found,
+)
 from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import TAG_CADENCE, TAG_MANAGED, label_from_name
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
@@ -51,8 +56,11 @@ class S3Kind(BackupKind):
     arn_pattern = r"^arn:aws[\w-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
     option_spec = {
         "backup_bucket": OptionSpec(required=True, pattern=BUCKET_PATTERN, description="bucket that receives the copies"),
-        "prefix": OptionSpec(default="steward", pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$",
-                             description="key prefix in the backup bucket"),
+        "prefix": OptionSpec(
+            default="steward",
+            pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$",
+            description="key prefix in the backup bucket",
+        ),
         "storage_class": OptionSpec(default="STANDARD", choices=STORAGE_CLASSES, description="storage class of copied objects"),
         "source_prefix": OptionSpec(default="", pattern=r"^.*$", description="back up only keys under this prefix"),
     }
@@ -153,7 +161,9 @@ class S3Kind(BackupKind):
             Tagging=f"{TAG_MANAGED}=true&{TAG_CADENCE}={manifest['label'] or ''}",
         )
         backup = self._backup(resource, name, manifest_key, now, manifest["total_bytes"])
-        backup.details.update({k: manifest[k] for k in ("object_count", "copied_objects", "copied_bytes", "reused_objects", "storage_class")})
+        backup.details.update(
+            {k: manifest[k] for k in ("object_count", "copied_objects", "copied_bytes", "reused_objects", "storage_class")}
+        )
         return backup
 
     # --- helpers ------------------------------------------------------------------------------------
@@ -223,6 +233,5 @@ def _created_from_name(name: str) -> datetime | None:
     match = _STAMP_IN_NAME.search(name)
     if not match:
         return None
-    from datetime import timezone
 
-    return datetime.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+    return datetime.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S").replace(tzinfo=UTC)

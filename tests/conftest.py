@@ -1,0 +1,17 @@
+"""Make the collection importable as ansible_collections.steward.maintenance, and the demo helpers as modules."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COLLECTIONS = ROOT / ".build" / "collections"
+LINK = COLLECTIONS / "ansible_collections" / "steward" / "maintenance"
+
+if not LINK.exists():
+    LINK.parent.mkdir(parents=True, exist_ok=True)
+    LINK.symlink_to(ROOT)
+for path in (str(COLLECTIONS), str(ROOT / "demo")):
+    if path not in sys.path:
+        sys.path.insert(0, path)
