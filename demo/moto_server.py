@@ -34,9 +34,7 @@ class MotoServer:
         env.setdefault("MOTO_ECS_SERVICE_RUNNING", "1")
         binary = Path(sys.executable).with_name("moto_server")
         self._log = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - open while the server runs
-        self.process = subprocess.Popen(
-            [str(binary), "-H", HOST, "-p", str(self.port)], stdout=self._log, stderr=self._log, env=env
-        )
+        self.process = subprocess.Popen([str(binary), "-H", HOST, "-p", str(self.port)], stdout=self._log, stderr=self._log, env=env)
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 30.0) -> None:

@@ -54,9 +54,7 @@ def summary(url: str, ledger: Path) -> None:
         for s in aws["rds"].describe_db_cluster_snapshots()["DBClusterSnapshots"]
         if s["DBClusterSnapshotIdentifier"].startswith("steward-")
     ]
-    ebs = aws["ec2"].describe_snapshots(OwnerIds=["self"], Filters=[{"Name": "tag:steward:managed", "Values": ["true"]}])[
-        "Snapshots"
-    ]
+    ebs = aws["ec2"].describe_snapshots(OwnerIds=["self"], Filters=[{"Name": "tag:steward:managed", "Values": ["true"]}])["Snapshots"]
     listing = aws["s3"].list_objects_v2(Bucket="network-visualizer-data-production-backup").get("Contents", [])
     manifests = [o["Key"] for o in listing if "/manifests/" in o["Key"]]
     stored = [o for o in listing if "/objects/" in o["Key"]]

@@ -116,6 +116,8 @@ def run_backup(context: Context, request: BackupRequest, kinds: dict[str, Any]) 
     results = [work.result for work in works]
     payload: dict[str, Any] = {
         "changed": any(result.status in ("created", "planned") for result in results),
+        # The same for every backup but steward:source (the resource's ARN or id); DynamoDB backups take no tags.
+        "backup_tags": managed_tags("<resource ARN or id>", request.label, now, request.tags),
         "resources": [result.as_dict() for result in results],
         "summary": summarise(results, STATUSES, selection.targets),
         "targets": selection.targets,
@@ -129,12 +131,12 @@ def _plan_or_create(context: Context, request: BackupRequest, adapter: Any, work
     resource = adapter.describe(work.selected)
     work.resource = resource
     work.result.arn = resource.arn or work.result.arn
-    work.result.details = {"source": resource.details}
     managed = [backup for backup in adapter.list_backups(resource) if backup.managed and backup.state not in (FAILED, DELETING)]
     work.newest = managed[0] if managed else None
     if work.newest is not None:
         age = (now - work.newest.created).total_seconds()
-        work.result.extra["newest_backup"] = {**work.newest.as_dict(), "age_s": round(age)}
+        # Results stay compact (AWX drops a task's result above 700 KB): the full facts go to the ledger.
+        work.result.extra["newest_backup"] = {"id": work.newest.id, "name": work.newest.name, "age_s": round(age)}
         if request.min_interval_s is not None and age < request.min_interval_s:
             work.result.status, work.result.action = "skipped", "none"
             work.result.message = (
@@ -145,7 +147,7 @@ def _plan_or_create(context: Context, request: BackupRequest, adapter: Any, work
     name = backup_name(resource.id, request.label, now, strict=adapter.strict_names)
     source = resource.arn or resource.id
     tags = managed_tags(source, request.label, now, request.tags)
-    work.result.extra.update({"backup_name": name, "backup_tags": tags if adapter.tags_backups else {}})
+    work.result.extra["backup_name"] = name
     if context.check_mode:
         work.result.status, work.result.action = "planned", "create"
         work.result.message = f"would create {name}"
@@ -161,10 +163,8 @@ def _show_backup(work: _Work) -> None:
     backup = work.backup
     if backup is None:
         raise ValueError("no backup to show")
-    work.result.extra.update(
-        {"backup_id": backup.id, "backup_arn": backup.arn, "backup_name": backup.name, "backup_state": backup.state}
-    )
-    work.result.details["backup"] = backup.as_dict()
+    work.result.extra.update({"backup_id": backup.id, "backup_arn": backup.arn, "backup_name": backup.name, "backup_state": backup.state})
+    work.result.details = dict(backup.details)
 
 
 def _wait(context: Context, request: BackupRequest, adapters: dict[str, Any], works: list[_Work]) -> None:
@@ -196,9 +196,7 @@ def _wait(context: Context, request: BackupRequest, adapters: dict[str, Any], wo
         context.clock.sleep(min(request.poll_interval_s, remaining))
     for work in pending.values():
         work.result.status, work.result.error_code = "failed", "timeout"
-        work.result.error = (
-            f"backup {work.backup.name} still pending after wait_timeout {format_duration(request.wait_timeout_s)}"  # type: ignore[union-attr]
-        )
+        work.result.error = f"backup {work.backup.name} still pending after wait_timeout {format_duration(request.wait_timeout_s)}"  # type: ignore[union-attr]
 
 
 def _refresh_batches(works: Any, adapters: dict[str, Any]) -> list[list[_Work]]:

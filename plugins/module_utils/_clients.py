@@ -23,9 +23,7 @@ MakeClient = Callable[[str, Any], Any]
 class ClientFactory:
     """Creates each service's client once; boto3 clients are thread-safe, so every worker shares them."""
 
-    def __init__(
-        self, make_client: MakeClient, concurrency: int = 8, retry_mode: str = "standard", max_attempts: int = 10
-    ) -> None:
+    def __init__(self, make_client: MakeClient, concurrency: int = 8, retry_mode: str = "standard", max_attempts: int = 10) -> None:
         self._make_client = make_client
         self._config = Config(
             retries={"mode": retry_mode, "max_attempts": max_attempts},

@@ -103,9 +103,7 @@ def _judge(result: ResourceResult, backups: list[Backup], now: Any, request: Inf
         result.message = "no available backup" + (f" ({len(backups)} not yet available)" if backups else "")
     elif request.rpo_s is not None and age is not None and age > request.rpo_s:
         result.status = "rpo_missed"
-        result.message = (
-            f"newest backup {newest.name} is {format_duration(age)} old, older than rpo {format_duration(request.rpo_s)}"
-        )
+        result.message = f"newest backup {newest.name} is {format_duration(age)} old, older than rpo {format_duration(request.rpo_s)}"
     else:
         result.status = "ok"
         result.message = f"newest backup {newest.name} is {format_duration(max(age or 0, 0))} old"

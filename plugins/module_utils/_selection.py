@@ -61,7 +61,5 @@ def select(targets: list[Target], adapters: dict[str, Any], concurrency: int) ->
             seen.add((target.kind, resource_id))
             selection.selected.append(Selected(target.kind, resource_id, arn, target.options, target.path))
         if report["matched"] == 0:
-            report["message"] = f"{target.describe} matched nothing" + (
-                f" ({report['excluded']} excluded)" if report["excluded"] else ""
-            )
+            report["message"] = f"{target.describe} matched nothing" + (f" ({report['excluded']} excluded)" if report["excluded"] else "")
     return selection

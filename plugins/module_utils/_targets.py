@@ -96,9 +96,7 @@ def validate_kind_options(path: str, kind: str, given: dict[str, Any] | None, sp
     unknown = sorted(set(given) - set(spec))
     if unknown:
         known = ", ".join(sorted(spec)) or "none"
-        raise OptionError(
-            f"{path}.options.{unknown[0]}", given[unknown[0]], f"not an option of kind '{kind}' (its options: {known})"
-        )
+        raise OptionError(f"{path}.options.{unknown[0]}", given[unknown[0]], f"not an option of kind '{kind}' (its options: {known})")
     result: dict[str, Any] = {}
     for name, option in spec.items():
         if given.get(name) is None:

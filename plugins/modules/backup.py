@@ -192,15 +192,11 @@ resources:
       type: str
       returned: when a backup was created
       sample: available
-    backup_tags:
-      description: The tags put on the backup (empty for DynamoDB, which cannot tag backups).
-      type: dict
-      returned: when a backup was created or planned
-      sample: {"steward:managed": "true", "steward:cadence": "daily"}
     newest_backup:
-      description: The newest steward backup before this run, with its age in seconds (C(age_s)).
+      description: The newest steward backup before this run, its C(id), C(name) and age in seconds (C(age_s)).
       type: dict
       returned: when the resource had one
+      sample: {"id": "snap-0f1e2d3c4b5a69788", "name": "steward-vol-0abc-daily-20261123-020000", "age_s": 86390}
     ledger_record:
       description: Where this resource's ledger record was written.
       type: str
@@ -208,9 +204,11 @@ resources:
       sample: /srv/steward/ledger/dynamodb/orders/backup/20261124T020000123456Z-3f2a1b4c5d6e-0a1b2c3d.json
     details:
       description:
-        - C(source) the facts recorded at backup time (e.g. DynamoDB item count and key schema, RDS engine and
-          version, EBS size and encryption); C(backup) the backup as the service describes it (for S3, the
-          object count and how many objects were copied or reused).
+        - What the service says about the new backup, e.g. engine and version for RDS, progress for EBS, and for S3
+          C(object_count), C(copied_objects), C(copied_bytes), C(reused_objects) and C(storage_class).
+        - The facts recorded about the source at backup time (DynamoDB item count and key schema, RDS engine and
+          version, EBS size and encryption, ...) are in the ledger record, not here, to keep results small
+          (AWX drops a task result above 700 KB).
       type: dict
 summary:
   description: Counts.
@@ -243,6 +241,14 @@ summary:
       type: int
   sample: {"total": 3, "created": 2, "skipped": 1, "failed": 0, "planned": 0, "by_kind": {"rds": {"created": 2}},
            "targets_matching_nothing": 0, "targets_failed": 0}
+backup_tags:
+  description:
+    - The tags every new backup of a kind that takes tags gets (DynamoDB backups cannot be tagged); C(steward:source)
+      is each resource's own ARN or id.
+  returned: always
+  type: dict
+  sample: {"steward:managed": "true", "steward:cadence": "daily", "steward:source": "<resource ARN or id>",
+           "steward:created": "2026-11-24T02:00:00Z", "team": "ops"}
 targets:
   description: One entry per O(targets) entry, saying what it matched.
   returned: always

@@ -20,7 +20,7 @@ TREE = ROOT / ".build" / "sanity" / "ansible_collections"
 COPY = TREE / "steward" / "maintenance"
 PIP_VERSION = "24.2"
 CACHE = Path.home() / ".ansible" / "test" / "cache"
-BOOTSTRAP = f'''"""Stand-in for get-pip {PIP_VERSION}: install pip from the wheel beside this file (written by tests/sanity/run_sanity.py)."""
+BOOTSTRAP = f'''"""Stand-in for get-pip {PIP_VERSION}: install pip from the wheel beside this file (see tests/sanity/run_sanity.py)."""
 import glob
 import os
 import sys
@@ -59,8 +59,8 @@ def build_tree() -> None:
         shutil.copy2(ROOT / name, target)
     import ansible_collections.amazon.aws as amazon_aws
 
-    shutil.copytree(Path(amazon_aws.__file__).parent if amazon_aws.__file__ else Path(list(amazon_aws.__path__)[0]),
-                    TREE / "amazon" / "aws", ignore=shutil.ignore_patterns("__pycache__", "tests"))
+    source = Path(next(iter(amazon_aws.__path__)))
+    shutil.copytree(source, TREE / "amazon" / "aws", ignore=shutil.ignore_patterns("__pycache__", "tests"))
     # ansible-test inspects git metadata when it finds a repository: give the copy its own.
     subprocess.run(["git", "init", "-q"], cwd=COPY, check=True)
     subprocess.run(["git", "add", "-A"], cwd=COPY, check=True)
@@ -70,8 +70,16 @@ def main() -> int:
     prepare_pip_cache()
     build_tree()
     env = {key: value for key, value in os.environ.items() if key != "ANSIBLE_COLLECTIONS_PATH"}
-    command = [str(Path(sys.executable).with_name("ansible-test")), "sanity", "--local", "--python",
-               f"{sys.version_info.major}.{sys.version_info.minor}", "--color", "no", *sys.argv[1:]]
+    command = [
+        str(Path(sys.executable).with_name("ansible-test")),
+        "sanity",
+        "--local",
+        "--python",
+        f"{sys.version_info.major}.{sys.version_info.minor}",
+        "--color",
+        "no",
+        *sys.argv[1:],
+    ]
     return subprocess.run(command, cwd=COPY, env=env, check=False).returncode
 
 

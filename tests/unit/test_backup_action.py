@@ -168,20 +168,22 @@ def test_s3_backups_are_incremental_yet_each_complete(fleet, factory, clock):
     api = fleet["api"]
     target = [{"kind": "s3", "names": ["data"], "options": {"backup_bucket": "data-backup", "storage_class": "STANDARD_IA"}}]
     first, _ = run_backup(make_context(factory, clock), request(target), BACKUP_KINDS)
-    assert first["resources"][0]["details"]["backup"]["details"]["copied_objects"] == 2  # "alpha" is stored once
+    assert first["resources"][0]["details"]["copied_objects"] == 2  # "alpha" is stored once
     api["s3"].put_object(Bucket="data", Key="b.txt", Body=b"beta v2")
     api["s3"].put_object(Bucket="data", Key="c.txt", Body=b"gamma")
     clock.advance(86400)
     second, _ = run_backup(make_context(factory, clock), request(target), BACKUP_KINDS)
-    details = second["resources"][0]["details"]["backup"]["details"]
+    details = second["resources"][0]["details"]
     assert (details["copied_objects"], details["reused_objects"], details["object_count"]) == (2, 2, 4)
 
     manifests = sorted(o["Key"] for o in api["s3"].list_objects_v2(Bucket="data-backup")["Contents"] if "/manifests/" in o["Key"])
     assert len(manifests) == 2
     stored = [o for o in api["s3"].list_objects_v2(Bucket="data-backup")["Contents"] if "/objects/" in o["Key"]]
     assert len(stored) == 4 and {o["StorageClass"] for o in stored} == {"STANDARD_IA"}
-    expected = [{"a.txt": b"alpha", "b.txt": b"beta", "dup.txt": b"alpha"},
-                {"a.txt": b"alpha", "b.txt": b"beta v2", "c.txt": b"gamma", "dup.txt": b"alpha"}]
+    expected = [
+        {"a.txt": b"alpha", "b.txt": b"beta", "dup.txt": b"alpha"},
+        {"a.txt": b"alpha", "b.txt": b"beta v2", "c.txt": b"gamma", "dup.txt": b"alpha"},
+    ]
     for key, contents in zip(manifests, expected, strict=True):
         manifest = json.loads(api["s3"].get_object(Bucket="data-backup", Key=key)["Body"].read())
         assert {entry["key"] for entry in manifest["objects"]} == set(contents)
@@ -197,6 +199,7 @@ def test_s3_refuses_to_back_a_bucket_up_into_itself_or_a_missing_bucket(fleet, f
         {"kind": "s3", "names": ["data-backup"], "options": {"backup_bucket": "no-such-bucket"}},
     ]
     payload, failure = run_backup(make_context(factory, clock), request(targets), BACKUP_KINDS)
+    assert failure is not None and "2 of 2" in failure
     assert [r["status"] for r in payload["resources"]] == ["failed", "failed"]
     assert "its own backup_bucket" in payload["resources"][0]["error"]
     assert "backup_bucket 'no-such-bucket' does not exist" in payload["resources"][1]["error"]

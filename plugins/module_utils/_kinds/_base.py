@@ -71,8 +71,6 @@ class BackupKind:
     option_spec: ClassVar[dict[str, OptionSpec]] = {}
     # RDS identifiers allow only letters, digits and single hyphens; others take DynamoDB's wider set.
     strict_names: ClassVar[bool] = False
-    # Services that cannot tag a backup mark it by name only (DynamoDB); the ledger holds the rest.
-    tags_backups: ClassVar[bool] = True
     # How many backups one refresh call can describe (EBS describes many snapshots at once).
     refresh_batch_size: ClassVar[int] = 1
 

@@ -45,9 +45,7 @@ class AuroraKind(BackupKind):
 
     def list_backups(self, resource: Resource) -> list[Backup]:
         snapshots = paginate(self.client.describe_db_cluster_snapshots, "DBClusterSnapshots", DBClusterIdentifier=resource.id)
-        return newest_first(
-            [self._backup(snapshot) for snapshot in snapshots if snapshot.get("DBClusterIdentifier") == resource.id]
-        )
+        return newest_first([self._backup(snapshot) for snapshot in snapshots if snapshot.get("DBClusterIdentifier") == resource.id])
 
     def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
         snapshot = self.client.create_db_cluster_snapshot(

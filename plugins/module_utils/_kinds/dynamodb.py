@@ -31,7 +31,6 @@ class DynamoDBKind(BackupKind):
     service = "dynamodb"
     tagging_type = "dynamodb:table"
     arn_pattern = r"^arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table/[A-Za-z0-9_.-]{3,255}$"
-    tags_backups = False
 
     def describe(self, selected: Selected) -> Resource:
         try:

@@ -62,12 +62,7 @@ class EBSKind(BackupKind):
         paginator = self.client.get_paginator("describe_snapshots")
         pages = paginator.paginate(OwnerIds=["self"], Filters=[{"Name": "volume-id", "Values": [resource.id]}])
         return newest_first(
-            [
-                self._backup(snapshot)
-                for page in pages
-                for snapshot in page.get("Snapshots", [])
-                if snapshot.get("VolumeId") == resource.id
-            ]
+            [self._backup(snapshot) for page in pages for snapshot in page.get("Snapshots", []) if snapshot.get("VolumeId") == resource.id]
         )
 
     def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:

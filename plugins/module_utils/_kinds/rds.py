@@ -50,14 +50,10 @@ class RDSKind(BackupKind):
 
     def list_backups(self, resource: Resource) -> list[Backup]:
         snapshots = paginate(self.client.describe_db_snapshots, "DBSnapshots", DBInstanceIdentifier=resource.id)
-        return newest_first(
-            [self._backup(snapshot) for snapshot in snapshots if snapshot.get("DBInstanceIdentifier") == resource.id]
-        )
+        return newest_first([self._backup(snapshot) for snapshot in snapshots if snapshot.get("DBInstanceIdentifier") == resource.id])
 
     def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
-        snapshot = self.client.create_db_snapshot(
-            DBSnapshotIdentifier=name, DBInstanceIdentifier=resource.id, Tags=tag_list(tags)
-        )
+        snapshot = self.client.create_db_snapshot(DBSnapshotIdentifier=name, DBInstanceIdentifier=resource.id, Tags=tag_list(tags))
         return self._backup(snapshot["DBSnapshot"])
 
     def refresh_backup(self, backup: Backup) -> Backup:

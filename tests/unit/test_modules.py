@@ -1,0 +1,78 @@
+"""The modules' main(): argument spec, AnsibleAWSModule glue, exit and fail JSON, no API call on bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from fleet import clients, create_table
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.steward.maintenance.plugins.modules import backup, backup_info
+
+
+def run_main(module, args, capsys):
+    with patch_module_args({"region": "us-east-1", **args}), pytest.raises(SystemExit) as exited:
+        module.main()
+    return exited.value.code, json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def no_aws_calls(monkeypatch):
+    """Any client creation fails the test: bad input must be refused before AWS is contacted."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an AWS client was created for bad input")
+
+    monkeypatch.setattr(AnsibleAWSModule, "client", refuse)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        ({"targets": [{"kind": "dynamodb", "names": ["t"]}], "min_interval": "5x"}, "min_interval: expected a duration"),
+        ({"targets": [{"kind": "dynamodb", "names": ["t"]}], "concurrency": 0}, "concurrency: expected a whole number from 1 to 64; got 0"),
+        ({"targets": []}, "targets: expected a non-empty list"),
+        ({"targets": [{"kind": "dynamodb", "names": ["t"], "options": {"storage_class": "GLACIER"}}]},
+         "targets[0].options.storage_class: not an option of kind 'dynamodb'"),
+        ({"targets": [{"kind": "tape", "names": ["t"]}]}, "value of kind must be one of: aurora, dynamodb, ebs, rds, s3, got: tape"),
+    ],
+)
+def test_bad_input_fails_before_any_client_exists(args, needle, capsys, no_aws_calls):
+    code, result = run_main(backup, args, capsys)
+    assert code == 1 and result["failed"] is True
+    assert needle in result["msg"]
+
+
+def test_backup_main_creates_and_reports(aws, capsys, tmp_path):
+    create_table(clients(None), "orders", {}, items=3)
+    args = {"targets": [{"kind": "dynamodb", "names": ["orders"]}], "label": "daily", "ledger": str(tmp_path)}
+    code, result = run_main(backup, args, capsys)
+    assert code == 0 and result["changed"] is True
+    assert result["summary"]["created"] == 1 and result["resources"][0]["backup_name"].startswith("steward-orders-daily-")
+    names = [b["BackupName"] for b in clients(None)["dynamodb"].list_backups(TableName="orders")["BackupSummaries"]]
+    assert names == [result["resources"][0]["backup_name"]]
+    assert result["ledger"] == str(tmp_path) and result["resources"][0]["ledger_record"].startswith(str(tmp_path))
+
+
+def test_backup_main_without_ledger_warns(aws, capsys):
+    create_table(clients(None), "orders", {})
+    code, result = run_main(backup, {"targets": [{"kind": "dynamodb", "names": ["orders"]}]}, capsys)
+    assert code == 0
+    assert any("no ledger configured" in str(warning) for warning in result["warnings"]), result["warnings"]
+
+
+def test_backup_main_fails_naming_the_failed_resource_after_doing_the_rest(aws, capsys):
+    create_table(clients(None), "orders", {})
+    code, result = run_main(backup, {"targets": [{"kind": "dynamodb", "names": ["ghost", "orders"]}]}, capsys)
+    assert code == 1 and result["failed"] is True and result["changed"] is True
+    assert result["msg"].startswith("backup failed for 1 of 2 resources: dynamodb/ghost (")
+    assert [r["status"] for r in result["resources"]] == ["failed", "created"]
+
+
+def test_backup_info_main_is_read_only(aws, capsys):
+    create_table(clients(None), "orders", {})
+    code, result = run_main(backup_info, {"targets": [{"kind": "dynamodb", "names": ["orders"]}], "rpo": "1h"}, capsys)
+    assert code == 0 and result["changed"] is False
+    assert result["resources"][0]["status"] == "no_backups" and result["rpo_s"] == 3600
