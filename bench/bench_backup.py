@@ -97,10 +97,13 @@ def playbook(url: str, concurrency: int, ledger: Path) -> tuple[float, dict]:
     started = time.perf_counter()
     completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
+    try:
+        result = json.loads(completed.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    except (ValueError, LookupError):
+        raise SystemExit(f"playbook failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}") from None
     if completed.returncode != 0:
-        raise SystemExit(f"playbook failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
-    report = json.loads(completed.stdout)
-    summary = report["plays"][0]["tasks"][0]["hosts"]["localhost"]["summary"]
+        raise SystemExit(f"playbook failed: {result.get('msg')}")
+    summary = result["summary"]
     return elapsed, summary
 
 

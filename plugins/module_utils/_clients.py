@@ -20,13 +20,26 @@ except ImportError:  # pragma: no cover - handled by AnsibleAWSModule's boto3 ch
 MakeClient = Callable[[str, Any], Any]
 
 
+def _html_5xx_is_generic(response_dict: dict[str, Any], **_: Any) -> None:
+    """Let botocore retry a 5xx whose body is an HTML page that starts with a doctype.
+
+    botocore treats a 5xx body starting with ``<html>`` as a generic, retryable error, but one starting with
+    ``<!doctype html>`` (werkzeug's error page, so moto's, and many proxies') fails to parse as XML and is raised
+    as ResponseParserError without a retry. An empty body is what botocore expects of a generic error.
+    """
+    body = response_dict.get("body")
+    if response_dict.get("status_code", 0) >= 500 and isinstance(body, bytes) and body[:64].lstrip().lower().startswith(b"<!doctype html"):
+        response_dict["body"] = b""
+
+
 class ClientFactory:
     """Creates each service's client once; boto3 clients are thread-safe, so every worker shares them."""
 
     def __init__(self, make_client: MakeClient, concurrency: int = 8, retry_mode: str = "standard", max_attempts: int = 10) -> None:
         self._make_client = make_client
         self._config = Config(
-            retries={"mode": retry_mode, "max_attempts": max_attempts},
+            # total_max_attempts counts the first try, as the retry_max_attempts option documents.
+            retries={"mode": retry_mode, "total_max_attempts": max_attempts},
             # One pooled connection per worker, plus headroom for the ledger and the waiter.
             max_pool_connections=max(10, concurrency + 2),
         )
@@ -36,7 +49,9 @@ class ClientFactory:
     def client(self, service: str) -> Any:
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self._make_client(service, self._config)
+                client = self._make_client(service, self._config)
+                client.meta.events.register("before-parse", _html_5xx_is_generic)
+                self._clients[service] = client
             return self._clients[service]
 
 

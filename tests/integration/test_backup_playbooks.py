@@ -74,8 +74,10 @@ def test_bad_input_fails_before_anything_is_created(api, play):
     create_table(api, "orders", {})
     for extravars, needle in (
         ({"steward_targets": [{"kind": "dynamodb", "names": ["orders"]}], "steward_min_interval": "5x"}, "min_interval: "),
-        ({"steward_targets": [{"kind": "dynamodb", "names": ["orders"], "options": {"backup_bucket": "b"}}]},
-         "targets[0].options.backup_bucket: not an option of kind 'dynamodb'"),
+        (
+            {"steward_targets": [{"kind": "dynamodb", "names": ["orders"], "options": {"backup_bucket": "b"}}]},
+            "targets[0].options.backup_bucket: not an option of kind 'dynamodb'",
+        ),
         ({"steward_targets": [{"kind": "dynamodb", "names": ["orders"]}], "steward_concurrency": 0}, "concurrency: "),
     ):
         run = play("backup_targets.yml", extravars)

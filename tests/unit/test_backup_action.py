@@ -118,13 +118,13 @@ def test_min_interval_skips_young_backups_and_creates_once_they_age(fleet, facto
     targets = [{"kind": "dynamodb", "names": ["topology"]}, {"kind": "ebs", "names": [fleet["volume"]]}]
     run_backup(make_context(factory, clock), request(targets, min_interval="20h"), BACKUP_KINDS)
     clock.advance(3600)
-    payload, _ = run_backup(make_context(factory, clock), request(targets, min_interval="20h"), BACKUP_KINDS)
+    payload = run_backup(make_context(factory, clock), request(targets, min_interval="20h"), BACKUP_KINDS)[0]
     assert [r["status"] for r in payload["resources"]] == ["skipped", "skipped"]
     assert "younger than min_interval 20h" in payload["resources"][0]["message"]
     assert payload["changed"] is False
     assert len(steward_backups(fleet["api"])["ebs"]) == 1
     clock.advance(20 * 3600)
-    payload, _ = run_backup(make_context(factory, clock), request(targets, min_interval="20h"), BACKUP_KINDS)
+    payload = run_backup(make_context(factory, clock), request(targets, min_interval="20h"), BACKUP_KINDS)[0]
     assert [r["status"] for r in payload["resources"]] == ["created", "created"]
     assert len(steward_backups(fleet["api"])["ebs"]) == 2
 
@@ -158,7 +158,7 @@ def test_exclude_and_duplicates(fleet, factory, clock):
         {"kind": "dynamodb", "tags": DAILY, "exclude": ["sessions"]},
         {"kind": "dynamodb", "names": ["topology"]},
     ]
-    payload, _ = run_backup(make_context(factory, clock), request(targets), BACKUP_KINDS)
+    payload = run_backup(make_context(factory, clock), request(targets), BACKUP_KINDS)[0]
     assert [r["id"] for r in payload["resources"]] == ["topology"]
     assert payload["targets"][0]["excluded"] == 1
     assert [b["TableName"] for b in steward_backups(fleet["api"])["dynamodb"]] == ["topology"]
@@ -167,12 +167,12 @@ def test_exclude_and_duplicates(fleet, factory, clock):
 def test_s3_backups_are_incremental_yet_each_complete(fleet, factory, clock):
     api = fleet["api"]
     target = [{"kind": "s3", "names": ["data"], "options": {"backup_bucket": "data-backup", "storage_class": "STANDARD_IA"}}]
-    first, _ = run_backup(make_context(factory, clock), request(target), BACKUP_KINDS)
+    first = run_backup(make_context(factory, clock), request(target), BACKUP_KINDS)[0]
     assert first["resources"][0]["details"]["copied_objects"] == 2  # "alpha" is stored once
     api["s3"].put_object(Bucket="data", Key="b.txt", Body=b"beta v2")
     api["s3"].put_object(Bucket="data", Key="c.txt", Body=b"gamma")
     clock.advance(86400)
-    second, _ = run_backup(make_context(factory, clock), request(target), BACKUP_KINDS)
+    second = run_backup(make_context(factory, clock), request(target), BACKUP_KINDS)[0]
     details = second["resources"][0]["details"]
     assert (details["copied_objects"], details["reused_objects"], details["object_count"]) == (2, 2, 4)
 

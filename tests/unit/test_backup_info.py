@@ -14,8 +14,7 @@ TARGETS = [{"kind": "dynamodb", "names": ["orders", "users", "missing"]}, {"kind
 
 
 def info_request(**overrides):
-    params = {"targets": TARGETS, "rpo": "26h", "max_backups": 10, "fail_on_rpo_miss": False, "concurrency": 4,
-              "retry_max_attempts": 3}
+    params = {"targets": TARGETS, "rpo": "26h", "max_backups": 10, "fail_on_rpo_miss": False, "concurrency": 4, "retry_max_attempts": 3}
     params.update(overrides)
     return parse_request(params, BACKUP_KINDS)
 
@@ -32,9 +31,17 @@ def fleet(aws):
 
 
 def test_reports_age_rpo_and_who_made_each_backup(fleet, factory, clock):
-    backup_params = {"targets": [{"kind": "dynamodb", "names": ["orders"]}, {"kind": "ebs", "tags": {"backup": "daily"}}],
-                     "label": "daily", "min_interval": None, "tags": {}, "wait": False, "wait_timeout": "1h", "concurrency": 2,
-                     "retry_max_attempts": 3, "ledger": None}
+    backup_params = {
+        "targets": [{"kind": "dynamodb", "names": ["orders"]}, {"kind": "ebs", "tags": {"backup": "daily"}}],
+        "label": "daily",
+        "min_interval": None,
+        "tags": {},
+        "wait": False,
+        "wait_timeout": "1h",
+        "concurrency": 2,
+        "retry_max_attempts": 3,
+        "ledger": None,
+    }
     run_backup(make_context(factory, clock), parse_backup(backup_params, BACKUP_KINDS), BACKUP_KINDS)
     clock.advance(30 * 3600)  # a day and six hours later the backups miss a 26h RPO
     payload, failure = run_backup_info(make_context(factory, clock), info_request(), BACKUP_KINDS)
@@ -47,7 +54,7 @@ def test_reports_age_rpo_and_who_made_each_backup(fleet, factory, clock):
     assert users["backups"][0]["managed"] is False and users["backups"][0]["name"] == "manual-backup-20261101"
     assert users["newest_managed_backup"] is None
     assert by_id["missing"]["status"] == "failed" and by_id["missing"]["error_code"] == "not_found"
-    ebs = [r for r in payload["resources"] if r["kind"] == "ebs"][0]
+    ebs = next(r for r in payload["resources"] if r["kind"] == "ebs")
     assert ebs["status"] == "rpo_missed" and ebs["managed_count"] == 1
     assert payload["changed"] is False
     assert failure is not None and "dynamodb/missing" in failure  # the unreadable one fails the task, after the rest
@@ -68,9 +75,8 @@ def test_within_rpo_is_ok_and_fail_on_rpo_miss_names_the_laggards(fleet, factory
 
 
 def test_no_backups_and_max_backups(fleet, factory, clock):
-    payload, _ = run_backup_info(
-        make_context(factory, clock), info_request(targets=[{"kind": "dynamodb", "names": ["orders"]}], max_backups=0), BACKUP_KINDS
-    )
+    request = info_request(targets=[{"kind": "dynamodb", "names": ["orders"]}], max_backups=0)
+    payload = run_backup_info(make_context(factory, clock), request, BACKUP_KINDS)[0]
     assert payload["resources"][0]["status"] == "no_backups" and payload["resources"][0]["backups"] == []
 
 

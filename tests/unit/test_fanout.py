@@ -23,7 +23,7 @@ def test_keeps_input_order_and_isolates_failures():
 def test_never_runs_more_than_concurrency_at_once():
     running, peak, lock = 0, 0, threading.Lock()
 
-    def work(_: int) -> None:
+    def work(_item: int) -> None:
         nonlocal running, peak
         with lock:
             running += 1

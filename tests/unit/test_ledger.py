@@ -20,7 +20,7 @@ MOMENT = datetime(2026, 11, 24, 2, 0, 0, tzinfo=timezone.utc)
 
 
 def test_keys_are_per_kind_resource_action_and_never_repeat():
-    keys = {record_key("dynamodb", "arn:aws:dynamodb:us-east-1:1:table/t", "backup", MOMENT, "run1") for _ in range(500)}
+    keys = {record_key("dynamodb", "arn:aws:dynamodb:us-east-1:1:table/t", "backup", MOMENT, "run1") for _attempt in range(500)}
     assert len(keys) == 500
     assert all(key.startswith("dynamodb/arn_aws_dynamodb_us-east-1_1_table_t/backup/20261124T020000000000Z-run1-") for key in keys)
 
@@ -40,7 +40,7 @@ def test_concurrent_writers_never_overwrite_each_other(tmp_path):
     records = ledger.read_all("rds", "orders-db", "backup")
     assert len(records) == 200
     assert sorted((r["run"], r["n"]) for r in records) == [(run, n) for run in range(8) for n in range(25)]
-    leftovers = [name for _, _, files in os.walk(tmp_path) for name in files if name.startswith(".tmp-")]
+    leftovers = [name for _root, _dirs, files in os.walk(tmp_path) for name in files if name.startswith(".tmp-")]
     assert leftovers == []
 
 

@@ -34,8 +34,10 @@ def no_aws_calls(monkeypatch):
         ({"targets": [{"kind": "dynamodb", "names": ["t"]}], "min_interval": "5x"}, "min_interval: expected a duration"),
         ({"targets": [{"kind": "dynamodb", "names": ["t"]}], "concurrency": 0}, "concurrency: expected a whole number from 1 to 64; got 0"),
         ({"targets": []}, "targets: expected a non-empty list"),
-        ({"targets": [{"kind": "dynamodb", "names": ["t"], "options": {"storage_class": "GLACIER"}}]},
-         "targets[0].options.storage_class: not an option of kind 'dynamodb'"),
+        (
+            {"targets": [{"kind": "dynamodb", "names": ["t"], "options": {"storage_class": "GLACIER"}}]},
+            "targets[0].options.storage_class: not an option of kind 'dynamodb'",
+        ),
         ({"targets": [{"kind": "tape", "names": ["t"]}]}, "value of kind must be one of: aurora, dynamodb, ebs, rds, s3, got: tape"),
     ],
 )

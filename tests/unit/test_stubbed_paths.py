@@ -57,7 +57,15 @@ def backup_details(status: str) -> dict:
 def stub_dynamodb_backup_start(stubs: Stubbed) -> None:
     stubs["dynamodb"].add_response(
         "describe_table",
-        {"Table": {"TableName": "orders", "TableArn": TABLE_ARN, "TableStatus": "ACTIVE", "ItemCount": 3, "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}},
+        {
+            "Table": {
+                "TableName": "orders",
+                "TableArn": TABLE_ARN,
+                "TableStatus": "ACTIVE",
+                "ItemCount": 3,
+                "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            }
+        },
         {"TableName": "orders"},
     )
     stubs["dynamodb"].add_response("list_backups", {"BackupSummaries": []}, {"TableName": "orders"})
@@ -104,7 +112,7 @@ def test_wait_polls_until_the_backup_is_available():
 def test_wait_timeout_fails_the_resource_with_the_numbers():
     stubs = Stubbed()
     stub_dynamodb_backup_start(stubs)
-    for _ in range(3):
+    for _attempt in range(3):
         stubs["dynamodb"].add_response("describe_backup", describe_backup("CREATING"), {"BackupArn": BACKUP_ARN})
     payload, failure = run_backup(make_context(stubs.factory, FixedClock(NOW)), wait_request("10s"), BACKUP_KINDS)
     stubs.assert_done()
@@ -116,20 +124,34 @@ def test_wait_timeout_fails_the_resource_with_the_numbers():
 
 def test_a_snapshot_that_fails_while_waited_for_fails_its_resource():
     stubs = Stubbed()
-    instance = {"DBInstanceIdentifier": "orders-db", "DBInstanceArn": "arn:aws:rds:us-east-1:123456789012:db:orders-db",
-                "Engine": "postgres", "EngineVersion": "15.4", "DBInstanceStatus": "available"}
-    snapshot = {"DBSnapshotIdentifier": "steward-orders-db-daily-20261124-020000", "DBInstanceIdentifier": "orders-db",
-                "SnapshotType": "manual", "Status": "creating", "SnapshotCreateTime": NOW}
+    instance = {
+        "DBInstanceIdentifier": "orders-db",
+        "DBInstanceArn": "arn:aws:rds:us-east-1:123456789012:db:orders-db",
+        "Engine": "postgres",
+        "EngineVersion": "15.4",
+        "DBInstanceStatus": "available",
+    }
+    snapshot = {
+        "DBSnapshotIdentifier": "steward-orders-db-daily-20261124-020000",
+        "DBInstanceIdentifier": "orders-db",
+        "SnapshotType": "manual",
+        "Status": "creating",
+        "SnapshotCreateTime": NOW,
+    }
     stubs["rds"].add_response("describe_db_instances", {"DBInstances": [instance]}, {"DBInstanceIdentifier": "orders-db"})
     stubs["rds"].add_response("describe_db_snapshots", {"DBSnapshots": []}, {"DBInstanceIdentifier": "orders-db"})
-    stubs["rds"].add_response("create_db_snapshot", {"DBSnapshot": snapshot},
-                              {"DBSnapshotIdentifier": ANY, "DBInstanceIdentifier": "orders-db", "Tags": ANY})
-    stubs["rds"].add_response("describe_db_snapshots", {"DBSnapshots": [{**snapshot, "Status": "failed"}]},
-                              {"DBSnapshotIdentifier": snapshot["DBSnapshotIdentifier"]})
+    stubs["rds"].add_response(
+        "create_db_snapshot", {"DBSnapshot": snapshot}, {"DBSnapshotIdentifier": ANY, "DBInstanceIdentifier": "orders-db", "Tags": ANY}
+    )
+    stubs["rds"].add_response(
+        "describe_db_snapshots",
+        {"DBSnapshots": [{**snapshot, "Status": "failed"}]},
+        {"DBSnapshotIdentifier": snapshot["DBSnapshotIdentifier"]},
+    )
     request = wait_request("1h")
     request.targets[0].kind = "rds"
     request.targets[0].names = ["orders-db"]
-    payload, _ = run_backup(make_context(stubs.factory, FixedClock(NOW)), request, BACKUP_KINDS)
+    payload = run_backup(make_context(stubs.factory, FixedClock(NOW)), request, BACKUP_KINDS)[0]
     stubs.assert_done()
     assert payload["resources"][0]["status"] == "failed"
     assert payload["resources"][0]["error"] == "backup steward-orders-db-daily-20261124-020000 ended in state failed"
@@ -137,13 +159,22 @@ def test_a_snapshot_that_fails_while_waited_for_fails_its_resource():
 
 def test_dynamodb_backups_follow_every_page():
     stubs = Stubbed()
-    page = [{**backup_details("AVAILABLE"), "TableName": "orders", "BackupArn": f"{TABLE_ARN}/backup/{n}",
-             "BackupName": f"steward-orders-daily-2026112{n}-020000", "BackupCreationDateTime": NOW - timedelta(days=n)}
-            for n in range(4)]
-    stubs["dynamodb"].add_response("list_backups", {"BackupSummaries": page[:2], "LastEvaluatedBackupArn": page[1]["BackupArn"]},
-                                   {"TableName": "orders"})
-    stubs["dynamodb"].add_response("list_backups", {"BackupSummaries": page[2:]},
-                                   {"TableName": "orders", "ExclusiveStartBackupArn": page[1]["BackupArn"]})
+    page = [
+        {
+            **backup_details("AVAILABLE"),
+            "TableName": "orders",
+            "BackupArn": f"{TABLE_ARN}/backup/{n}",
+            "BackupName": f"steward-orders-daily-2026112{n}-020000",
+            "BackupCreationDateTime": NOW - timedelta(days=n),
+        }
+        for n in range(4)
+    ]
+    stubs["dynamodb"].add_response(
+        "list_backups", {"BackupSummaries": page[:2], "LastEvaluatedBackupArn": page[1]["BackupArn"]}, {"TableName": "orders"}
+    )
+    stubs["dynamodb"].add_response(
+        "list_backups", {"BackupSummaries": page[2:]}, {"TableName": "orders", "ExclusiveStartBackupArn": page[1]["BackupArn"]}
+    )
     backups = DynamoDBKind(stubs.factory).list_backups(Resource("dynamodb", "orders"))
     stubs.assert_done()
     assert [b.id for b in backups] == [p["BackupArn"] for p in page]  # all four, newest first
@@ -152,15 +183,26 @@ def test_dynamodb_backups_follow_every_page():
 
 def test_rds_snapshots_follow_the_marker_and_keep_automated_ones_unmanaged():
     stubs = Stubbed()
-    manual = {"DBSnapshotIdentifier": "steward-orders-db-daily-20261123-020000", "DBInstanceIdentifier": "orders-db",
-              "SnapshotType": "manual", "Status": "available", "SnapshotCreateTime": NOW - timedelta(days=1),
-              "TagList": [{"Key": "steward:managed", "Value": "true"}]}
-    automated = {"DBSnapshotIdentifier": "rds:orders-db-2026-11-24-00-00", "DBInstanceIdentifier": "orders-db",
-                 "SnapshotType": "automated", "Status": "available", "SnapshotCreateTime": NOW}
+    manual = {
+        "DBSnapshotIdentifier": "steward-orders-db-daily-20261123-020000",
+        "DBInstanceIdentifier": "orders-db",
+        "SnapshotType": "manual",
+        "Status": "available",
+        "SnapshotCreateTime": NOW - timedelta(days=1),
+        "TagList": [{"Key": "steward:managed", "Value": "true"}],
+    }
+    automated = {
+        "DBSnapshotIdentifier": "rds:orders-db-2026-11-24-00-00",
+        "DBInstanceIdentifier": "orders-db",
+        "SnapshotType": "automated",
+        "Status": "available",
+        "SnapshotCreateTime": NOW,
+    }
     imposter = {**manual, "DBSnapshotIdentifier": "steward-made-by-hand", "TagList": [{"Key": "owner", "Value": "bob"}]}
     stubs["rds"].add_response("describe_db_snapshots", {"DBSnapshots": [manual], "Marker": "m1"}, {"DBInstanceIdentifier": "orders-db"})
-    stubs["rds"].add_response("describe_db_snapshots", {"DBSnapshots": [automated, imposter]},
-                              {"DBInstanceIdentifier": "orders-db", "Marker": "m1"})
+    stubs["rds"].add_response(
+        "describe_db_snapshots", {"DBSnapshots": [automated, imposter]}, {"DBInstanceIdentifier": "orders-db", "Marker": "m1"}
+    )
     backups = RDSKind(stubs.factory).list_backups(Resource("rds", "orders-db"))
     stubs.assert_done()
     assert [(b.id, b.managed) for b in backups] == [
@@ -179,11 +221,13 @@ def test_tag_selection_follows_pagination_tokens(kind):
     }[kind]
     filters = [{"Key": "backup", "Values": ["daily"]}]
     stubs["resourcegroupstaggingapi"].add_response(
-        "get_resources", {"ResourceTagMappingList": [{"ResourceARN": arns[0]}], "PaginationToken": "t1"},
+        "get_resources",
+        {"ResourceTagMappingList": [{"ResourceARN": arns[0]}], "PaginationToken": "t1"},
         {"TagFilters": filters, "ResourceTypeFilters": [kind.tagging_type], "PaginationToken": ""},
     )
     stubs["resourcegroupstaggingapi"].add_response(
-        "get_resources", {"ResourceTagMappingList": [{"ResourceARN": arns[1]}], "PaginationToken": ""},
+        "get_resources",
+        {"ResourceTagMappingList": [{"ResourceARN": arns[1]}], "PaginationToken": ""},
         {"TagFilters": filters, "ResourceTypeFilters": [kind.tagging_type], "PaginationToken": "t1"},
     )
     found = kind(stubs.factory).find_by_tags({"backup": ["daily"]})
