@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.steward.maintenance.plugins.module_utils._clients import ClientFactory, factory_from_module
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import Clock, isoformat
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
@@ -76,6 +77,18 @@ def ledger_record(context: Context, action: str, result: ResourceResult, body: d
     }
     record.update(body)
     return record
+
+
+def run_module(argument_spec: dict[str, Any], parse_request: Any, run: Any, kinds: dict[str, Any]) -> None:
+    """main() of every fleet module: validate everything, then act, then report; bad input never reaches AWS."""
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    try:
+        request = parse_request(module.params, kinds)
+        context = context_from_module(module, request.concurrency, getattr(request, "ledger", None))
+        payload, failure = run(context, request, kinds)
+    except OptionError as error:
+        module.fail_json(msg=str(error), option=error.option)
+    finish(module, context, payload, failure)
 
 
 def finish(module: Any, context: Context, payload: dict[str, Any], failure: str | None) -> None:

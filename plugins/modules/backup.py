@@ -268,10 +268,8 @@ ledger:
   sample: s3://audit-evidence/steward
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.steward.maintenance.plugins.module_utils._action import context_from_module, finish, fleet_argument_spec
+from ansible_collections.steward.maintenance.plugins.module_utils._action import fleet_argument_spec, run_module
 from ansible_collections.steward.maintenance.plugins.module_utils._backup_action import parse_request, run_backup
-from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
 
 
@@ -289,14 +287,7 @@ def argument_spec() -> dict:
 
 
 def main() -> None:
-    module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        request = parse_request(module.params, BACKUP_KINDS)
-        context = context_from_module(module, request.concurrency, request.ledger)
-        payload, failure = run_backup(context, request, BACKUP_KINDS)
-    except OptionError as error:
-        module.fail_json(msg=str(error), option=error.option)
-    finish(module, context, payload, failure)
+    run_module(argument_spec(), parse_request, run_backup, BACKUP_KINDS)
 
 
 if __name__ == "__main__":

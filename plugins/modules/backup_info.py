@@ -185,9 +185,7 @@ ledger:
   type: str
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.steward.maintenance.plugins.module_utils._action import context_from_module, finish, fleet_argument_spec
-from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
+from ansible_collections.steward.maintenance.plugins.module_utils._action import fleet_argument_spec, run_module
 from ansible_collections.steward.maintenance.plugins.module_utils._info_action import parse_request, run_backup_info
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
 
@@ -203,14 +201,7 @@ def argument_spec() -> dict:
 
 
 def main() -> None:
-    module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        request = parse_request(module.params, BACKUP_KINDS)
-        context = context_from_module(module, request.concurrency, None)
-        payload, failure = run_backup_info(context, request, BACKUP_KINDS)
-    except OptionError as error:
-        module.fail_json(msg=str(error), option=error.option)
-    finish(module, context, payload, failure)
+    run_module(argument_spec(), parse_request, run_backup_info, BACKUP_KINDS)
 
 
 if __name__ == "__main__":

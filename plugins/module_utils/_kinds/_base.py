@@ -7,6 +7,8 @@ Only adapters talk to AWS. An action module calls these methods and never branch
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -125,6 +127,17 @@ class BackupKind:
     def refresh_backups(self, backups: list[Backup]) -> list[Backup]:
         """Batch form of refresh_backup; kinds whose API describes many at once override it."""
         return [self.refresh_backup(backup) for backup in backups]
+
+
+@contextmanager
+def missing_is_not_found(kind: str, resource_id: str, codes: tuple[str, ...]) -> Iterator[None]:
+    """Turn the service's own "no such resource" error codes into one ResourceError code, ``not_found``."""
+    try:
+        yield
+    except Exception as error:
+        if error_code(error) in codes:
+            raise not_found(kind, resource_id) from None
+        raise
 
 
 def not_found(kind: str, resource_id: str) -> ResourceError:

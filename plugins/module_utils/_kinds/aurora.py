@@ -8,9 +8,8 @@ from datetime import datetime
 
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
     BackupKind,
-    error_code,
+    missing_is_not_found,
     newest_first,
-    not_found,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import paginate, snapshot_to_backup
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
@@ -25,12 +24,8 @@ class AuroraKind(BackupKind):
     strict_names = True
 
     def describe(self, selected: Selected) -> Resource:
-        try:
+        with missing_is_not_found(self.name, selected.id, ("DBClusterNotFoundFault", "DBClusterNotFound")):
             cluster = self.client.describe_db_clusters(DBClusterIdentifier=selected.id)["DBClusters"][0]
-        except Exception as error:
-            if error_code(error) in ("DBClusterNotFoundFault", "DBClusterNotFound"):
-                raise not_found(self.name, selected.id) from None
-            raise
         details = {
             "status": cluster.get("Status"),
             "engine": cluster.get("Engine"),

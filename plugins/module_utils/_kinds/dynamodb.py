@@ -9,9 +9,8 @@ from datetime import datetime
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
     BackupKind,
-    error_code,
+    missing_is_not_found,
     newest_first,
-    not_found,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
@@ -33,12 +32,8 @@ class DynamoDBKind(BackupKind):
     arn_pattern = r"^arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table/[A-Za-z0-9_.-]{3,255}$"
 
     def describe(self, selected: Selected) -> Resource:
-        try:
+        with missing_is_not_found(self.name, selected.id, ("ResourceNotFoundException",)):
             table = self.client.describe_table(TableName=selected.id)["Table"]
-        except Exception as error:
-            if error_code(error) == "ResourceNotFoundException":
-                raise not_found(self.name, selected.id) from None
-            raise
         details = {
             "status": table.get("TableStatus"),
             # DynamoDB refreshes ItemCount about every six hours; restore tests compare with a tolerance.

@@ -9,9 +9,8 @@ from datetime import datetime
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
     BackupKind,
-    error_code,
+    missing_is_not_found,
     newest_first,
-    not_found,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
@@ -40,12 +39,8 @@ class EBSKind(BackupKind):
     refresh_batch_size = _DESCRIBE_BATCH
 
     def describe(self, selected: Selected) -> Resource:
-        try:
+        with missing_is_not_found(self.name, selected.id, ("InvalidVolume.NotFound", "InvalidVolumeID.Malformed")):
             volume = self.client.describe_volumes(VolumeIds=[selected.id])["Volumes"][0]
-        except Exception as error:
-            if error_code(error) in ("InvalidVolume.NotFound", "InvalidVolumeID.Malformed"):
-                raise not_found(self.name, selected.id) from None
-            raise
         details = {
             "state": volume.get("State"),
             "size_gib": volume.get("Size"),

@@ -9,9 +9,8 @@ from datetime import datetime
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
     BackupKind,
     NotApplicable,
-    error_code,
+    missing_is_not_found,
     newest_first,
-    not_found,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import paginate, snapshot_to_backup
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
@@ -26,12 +25,8 @@ class RDSKind(BackupKind):
     strict_names = True
 
     def describe(self, selected: Selected) -> Resource:
-        try:
+        with missing_is_not_found(self.name, selected.id, ("DBInstanceNotFound", "DBInstanceNotFoundFault")):
             instance = self.client.describe_db_instances(DBInstanceIdentifier=selected.id)["DBInstances"][0]
-        except Exception as error:
-            if error_code(error) in ("DBInstanceNotFound", "DBInstanceNotFoundFault"):
-                raise not_found(self.name, selected.id) from None
-            raise
         if instance.get("DBClusterIdentifier"):
             # AWS refuses instance snapshots of Aurora members; tags often reach members too, so say why.
             raise NotApplicable(f"member of cluster '{instance['DBClusterIdentifier']}': back it up with kind aurora")
