@@ -5,14 +5,14 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 
 class Clock:
     """Wall time in UTC plus a monotonic counter for measuring durations."""
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return datetime.now(timezone.utc)
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -49,8 +49,8 @@ class FixedClock(Clock):
 def as_utc(value: datetime) -> datetime:
     """AWS returns aware datetimes; a naive one is taken as UTC rather than local time."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
 
 
 def isoformat(value: datetime) -> str:

@@ -10,6 +10,12 @@ from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import isoformat
 
+# Who made a backup. Retention acts on steward's, on manual ones only when told to, never on the others.
+ORIGIN_STEWARD = "steward"
+ORIGIN_MANUAL = "manual"
+ORIGIN_AUTOMATED = "automated"  # e.g. RDS automated snapshots, DynamoDB SYSTEM backups
+ORIGIN_AWS_BACKUP = "aws-backup"
+
 # Backup states, normalised across services.
 AVAILABLE = "available"
 PENDING = "pending"
@@ -47,6 +53,11 @@ class Backup:
     label: str | None = None
     size_bytes: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    origin: str = ORIGIN_MANUAL
+
+    def __post_init__(self) -> None:
+        if self.managed:
+            self.origin = ORIGIN_STEWARD
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +67,7 @@ class Backup:
             "created": isoformat(self.created),
             "state": self.state,
             "managed": self.managed,
+            "origin": self.origin,
             "label": self.label,
             "size_bytes": self.size_bytes,
             "details": self.details,

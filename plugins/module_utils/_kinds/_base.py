@@ -124,6 +124,18 @@ class BackupKind:
         """The backup as the service sees it now (for waiting)."""
         raise NotImplementedError
 
+    def deletion_blocker(self, backup: Backup) -> str | None:
+        """Why this backup must not be deleted whatever the policy says (a legal hold, a lock), or None."""
+        return None
+
+    def delete_backup(self, backup: Backup) -> None:
+        """Delete one backup. Only ever called for backups retention planned to delete."""
+        raise NotImplementedError
+
+    def collect_garbage(self, resource: Resource) -> dict[str, Any]:
+        """After deletions: free what no remaining backup needs (S3's unreferenced objects). Counts for the result."""
+        return {}
+
     def refresh_backups(self, backups: list[Backup]) -> list[Backup]:
         """Batch form of refresh_backup; kinds whose API describes many at once override it."""
         return [self.refresh_backup(backup) for backup in backups]

@@ -4,10 +4,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
-from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, DELETING, FAILED, PENDING, Backup
+from ansible_collections.steward.maintenance.plugins.module_utils._model import (
+    AVAILABLE,
+    DELETING,
+    FAILED,
+    ORIGIN_AUTOMATED,
+    ORIGIN_AWS_BACKUP,
+    ORIGIN_MANUAL,
+    PENDING,
+    Backup,
+)
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import (
     is_managed_name,
     is_managed_tags,
@@ -30,7 +39,7 @@ def snapshot_to_backup(kind: str, source_id: str, snapshot: dict, id_field: str,
     managed = snapshot_type == "manual" and is_managed_name(name) and (is_managed_tags(tags) or not tags)
     # A snapshot still being created may not report its time yet; it is as young as a backup gets,
     # which is what min_interval must see so that a retry does not start a second one.
-    created = snapshot.get("SnapshotCreateTime") or snapshot.get("OriginalSnapshotCreateTime") or datetime.now(UTC)
+    created = snapshot.get("SnapshotCreateTime") or snapshot.get("OriginalSnapshotCreateTime") or datetime.now(timezone.utc)
     size_gib = snapshot.get("AllocatedStorage")
     return Backup(
         kind=kind,
@@ -49,6 +58,7 @@ def snapshot_to_backup(kind: str, source_id: str, snapshot: dict, id_field: str,
             "engine_version": snapshot.get("EngineVersion"),
             "encrypted": snapshot.get("Encrypted", snapshot.get("StorageEncrypted")),
         },
+        origin={"automated": ORIGIN_AUTOMATED, "awsbackup": ORIGIN_AWS_BACKUP}.get(snapshot_type, ORIGIN_MANUAL),
     )
 
 

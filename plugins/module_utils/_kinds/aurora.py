@@ -52,6 +52,10 @@ class AuroraKind(BackupKind):
         snapshot = self.client.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=backup.id)["DBClusterSnapshots"][0]
         return self._backup(snapshot)
 
+    def delete_backup(self, backup: Backup) -> None:
+        with missing_is_not_found(self.name, backup.id, ("DBClusterSnapshotNotFoundFault", "DBClusterSnapshotNotFound")):
+            self.client.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=backup.id)
+
     def _backup(self, snapshot: dict) -> Backup:
         return snapshot_to_backup(
             self.name, snapshot["DBClusterIdentifier"], snapshot, "DBClusterSnapshotIdentifier", "DBClusterSnapshotArn"

@@ -15,6 +15,9 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
     DELETING,
+    ORIGIN_AUTOMATED,
+    ORIGIN_AWS_BACKUP,
+    ORIGIN_MANUAL,
     PENDING,
     Backup,
     Resource,
@@ -85,4 +88,9 @@ class DynamoDBKind(BackupKind):
             label=label_from_name(name),
             size_bytes=summary.get("BackupSizeBytes"),
             details={"backup_type": backup_type},
+            origin={"SYSTEM": ORIGIN_AUTOMATED, "AWS_BACKUP": ORIGIN_AWS_BACKUP}.get(backup_type, ORIGIN_MANUAL),
         )
+
+    def delete_backup(self, backup: Backup) -> None:
+        with missing_is_not_found(self.name, backup.id, ("BackupNotFoundException",)):
+            self.client.delete_backup(BackupArn=backup.id)

@@ -15,6 +15,8 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
     FAILED,
+    ORIGIN_AWS_BACKUP,
+    ORIGIN_MANUAL,
     PENDING,
     Backup,
     Resource,
@@ -99,4 +101,10 @@ class EBSKind(BackupKind):
             label=tags.get("steward:cadence") or label_from_name(name),
             size_bytes=size_gib * 1024**3 if isinstance(size_gib, int) else None,
             details={"progress": snapshot.get("Progress"), "encrypted": snapshot.get("Encrypted", False)},
+            # AWS Backup marks the snapshots it makes with aws:backup:* tags.
+            origin=ORIGIN_AWS_BACKUP if any(key.startswith("aws:backup:") for key in tags) else ORIGIN_MANUAL,
         )
+
+    def delete_backup(self, backup: Backup) -> None:
+        with missing_is_not_found(self.name, backup.id, ("InvalidSnapshot.NotFound",)):
+            self.client.delete_snapshot(SnapshotId=backup.id)

@@ -55,5 +55,9 @@ class RDSKind(BackupKind):
         snapshot = self.client.describe_db_snapshots(DBSnapshotIdentifier=backup.id)["DBSnapshots"][0]
         return self._backup(snapshot)
 
+    def delete_backup(self, backup: Backup) -> None:
+        with missing_is_not_found(self.name, backup.id, ("DBSnapshotNotFound", "DBSnapshotNotFoundFault")):
+            self.client.delete_db_snapshot(DBSnapshotIdentifier=backup.id)
+
     def _backup(self, snapshot: dict) -> Backup:
         return snapshot_to_backup(self.name, snapshot["DBInstanceIdentifier"], snapshot, "DBSnapshotIdentifier", "DBSnapshotArn")

@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc, isoformat
@@ -38,6 +38,10 @@ BUCKET_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 STORAGE_CLASSES = ("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE")
 MANIFEST_SCHEMA = 1
 _CHUNK = 1024 * 1024
+# A stored body modified this recently is never collected, whatever the manifests say: a backup running
+# at the same time may have just stored it and not yet written the manifest that references it.
+GC_GRACE = timedelta(hours=24)
+_NO_OBJECT_LOCK = ("ObjectLockConfigurationNotFoundError", "InvalidRequest", "NoSuchObjectLockConfiguration")
 _STAMP_IN_NAME = re.compile(r"-(\d{8})-(\d{6})$")
 
 
@@ -119,7 +123,10 @@ class S3Kind(BackupKind):
             if sha256 is None:
                 sha256 = self._sha256(resource.id, item)
             store_key = object_store_key(prefix, sha256)
-            if sha256 not in stored and not self._exists(store_bucket, store_key):
+            if sha256 not in stored:
+                # Copied even when an older, unreferenced copy exists: the copy refreshes its LastModified, and
+                # garbage collection spares anything modified within GC_GRACE, so a prune running at the same
+                # time cannot collect a body this backup is about to reference.
                 self._store(resource.id, item, store_bucket, store_key, options["storage_class"])
                 copied += 1
                 copied_bytes += item["Size"]
@@ -166,6 +173,59 @@ class S3Kind(BackupKind):
         )
         return backup
 
+    # --- retention: forget manifests, then prune unreferenced bodies ---------------------------------
+    def deletion_blocker(self, backup: Backup) -> str | None:
+        bucket, key = backup.details["backup_bucket"], backup.details["manifest_key"]
+        try:
+            hold = self.client.get_object_legal_hold(Bucket=bucket, Key=key)["LegalHold"]["Status"]
+        except Exception as error:
+            if error_code(error) in _NO_OBJECT_LOCK:
+                return None
+            raise
+        if hold == "ON":
+            return "the manifest is under an S3 legal hold"
+        try:
+            retention = self.client.get_object_retention(Bucket=bucket, Key=key)["Retention"]
+        except Exception as error:
+            if error_code(error) in _NO_OBJECT_LOCK:
+                return None
+            raise
+        until = retention.get("RetainUntilDate")
+        if until and as_utc(until) > datetime.now(timezone.utc):
+            return f"the manifest is under S3 object lock ({retention.get('Mode')}) until {isoformat(until)}"
+        return None
+
+    def delete_backup(self, backup: Backup) -> None:
+        self.client.delete_object(Bucket=backup.details["backup_bucket"], Key=backup.details["manifest_key"])
+
+    def collect_garbage(self, resource: Resource) -> dict[str, Any]:
+        """Delete stored bodies that no manifest in the store references (any source bucket's), older than GC_GRACE."""
+        bucket, prefix = resource.options["backup_bucket"], resource.options["prefix"]
+        paginator = self.client.get_paginator("list_objects_v2")
+        # Bodies are listed before manifests: a body stored after this listing is not a candidate at all.
+        candidates = {
+            item["Key"]: item
+            for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/objects/sha256/")
+            for item in page.get("Contents", [])
+        }
+        referenced: set[str] = set()
+        for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/manifests/"):
+            for item in page.get("Contents", []):
+                if item["Key"].endswith(".json"):
+                    manifest = json.loads(self.client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
+                    referenced.update(entry["stored_key"] for entry in manifest.get("objects", []))
+        horizon = datetime.now(timezone.utc) - GC_GRACE
+        doomed = [key for key, item in candidates.items() if key not in referenced and as_utc(item["LastModified"]) < horizon]
+        for start in range(0, len(doomed), 1000):
+            batch = [{"Key": key} for key in doomed[start : start + 1000]]
+            self.client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+        return {
+            "stored_objects": len(candidates),
+            "referenced_objects": len(referenced & set(candidates)),
+            "collected_objects": len(doomed),
+            "collected_bytes": sum(candidates[key]["Size"] for key in doomed),
+        }
+
     # --- helpers ------------------------------------------------------------------------------------
     def _source_objects(self, bucket: str, source_prefix: str) -> Iterator[dict[str, Any]]:
         paginator = self.client.get_paginator("list_objects_v2")
@@ -180,15 +240,6 @@ class S3Kind(BackupKind):
         for chunk in iter(lambda: body.read(_CHUNK), b""):
             digest.update(chunk)
         return digest.hexdigest()
-
-    def _exists(self, bucket: str, key: str) -> bool:
-        try:
-            self.client.head_object(Bucket=bucket, Key=key)
-            return True
-        except Exception as error:
-            if error_code(error) in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise
 
     def _store(self, bucket: str, item: dict[str, Any], store_bucket: str, store_key: str, storage_class: str) -> None:
         # Managed copy: server-side, multipart above 8 MiB, so objects over 5 GiB copy too.
@@ -234,4 +285,4 @@ def _created_from_name(name: str) -> datetime | None:
     if not match:
         return None
 
-    return datetime.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    return datetime.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
