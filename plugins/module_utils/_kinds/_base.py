@@ -124,7 +124,7 @@ class BackupKind:
         """The backup as the service sees it now (for waiting)."""
         raise NotImplementedError
 
-    def deletion_blocker(self, backup: Backup) -> str | None:
+    def deletion_blocker(self, backup: Backup, now: datetime) -> str | None:
         """Why this backup must not be deleted whatever the policy says (a legal hold, a lock), or None."""
         return None
 
@@ -132,7 +132,7 @@ class BackupKind:
         """Delete one backup. Only ever called for backups retention planned to delete."""
         raise NotImplementedError
 
-    def collect_garbage(self, resource: Resource) -> dict[str, Any]:
+    def collect_garbage(self, resource: Resource, now: datetime) -> dict[str, Any]:
         """After deletions: free what no remaining backup needs (S3's unreferenced objects). Counts for the result."""
         return {}
 

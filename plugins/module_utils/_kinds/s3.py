@@ -69,6 +69,10 @@ class S3Kind(BackupKind):
         "source_prefix": OptionSpec(default="", pattern=r"^.*$", description="back up only keys under this prefix"),
     }
 
+    def __init__(self, clients: Any) -> None:
+        super().__init__(clients)
+        self._object_lock: dict[str, bool] = {}  # backup bucket -> object lock enabled, asked once per run
+
     def id_from_arn(self, arn: str) -> str:
         return arn.split(":::", 1)[1]
 
@@ -174,31 +178,34 @@ class S3Kind(BackupKind):
         return backup
 
     # --- retention: forget manifests, then prune unreferenced bodies ---------------------------------
-    def deletion_blocker(self, backup: Backup) -> str | None:
+    def deletion_blocker(self, backup: Backup, now: datetime) -> str | None:
         bucket, key = backup.details["backup_bucket"], backup.details["manifest_key"]
-        try:
-            hold = self.client.get_object_legal_hold(Bucket=bucket, Key=key)["LegalHold"]["Status"]
-        except Exception as error:
-            if error_code(error) in _NO_OBJECT_LOCK:
-                return None
-            raise
-        if hold == "ON":
+        if not self._object_lock_enabled(bucket):
+            return None  # without object lock there is neither a legal hold nor a retention date
+        # One HEAD answers both: the legal hold status and the retention mode and date.
+        head = self.client.head_object(Bucket=bucket, Key=key)
+        if head.get("ObjectLockLegalHoldStatus") == "ON":
             return "the manifest is under an S3 legal hold"
-        try:
-            retention = self.client.get_object_retention(Bucket=bucket, Key=key)["Retention"]
-        except Exception as error:
-            if error_code(error) in _NO_OBJECT_LOCK:
-                return None
-            raise
-        until = retention.get("RetainUntilDate")
-        if until and as_utc(until) > datetime.now(timezone.utc):
-            return f"the manifest is under S3 object lock ({retention.get('Mode')}) until {isoformat(until)}"
+        until = head.get("ObjectLockRetainUntilDate")
+        if until and as_utc(until) > now:
+            return f"the manifest is under S3 object lock ({head.get('ObjectLockMode')}) until {isoformat(until)}"
         return None
+
+    def _object_lock_enabled(self, bucket: str) -> bool:
+        if bucket not in self._object_lock:
+            try:
+                configuration = self.client.get_object_lock_configuration(Bucket=bucket).get("ObjectLockConfiguration") or {}
+                self._object_lock[bucket] = configuration.get("ObjectLockEnabled") == "Enabled"
+            except Exception as error:
+                if error_code(error) not in _NO_OBJECT_LOCK:
+                    raise
+                self._object_lock[bucket] = False
+        return self._object_lock[bucket]
 
     def delete_backup(self, backup: Backup) -> None:
         self.client.delete_object(Bucket=backup.details["backup_bucket"], Key=backup.details["manifest_key"])
 
-    def collect_garbage(self, resource: Resource) -> dict[str, Any]:
+    def collect_garbage(self, resource: Resource, now: datetime) -> dict[str, Any]:
         """Delete stored bodies that no manifest in the store references (any source bucket's), older than GC_GRACE."""
         bucket, prefix = resource.options["backup_bucket"], resource.options["prefix"]
         paginator = self.client.get_paginator("list_objects_v2")
@@ -214,7 +221,7 @@ class S3Kind(BackupKind):
                 if item["Key"].endswith(".json"):
                     manifest = json.loads(self.client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
                     referenced.update(entry["stored_key"] for entry in manifest.get("objects", []))
-        horizon = datetime.now(timezone.utc) - GC_GRACE
+        horizon = now - GC_GRACE
         doomed = [key for key, item in candidates.items() if key not in referenced and as_utc(item["LastModified"]) < horizon]
         for start in range(0, len(doomed), 1000):
             batch = [{"Key": key} for key in doomed[start : start + 1000]]

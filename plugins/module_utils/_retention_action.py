@@ -1,0 +1,213 @@
+# Copyright: (c) 2026, steward.maintenance contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ``backup_retention`` action: plan per resource with the policy engine and the guards, then prune.
+
+No service-specific code: listing, protection checks, deletion and garbage collection are kind adapters'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, ledger_record, parse_common
+from ansible_collections.steward.maintenance.plugins.module_utils._clock import isoformat
+from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
+from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import NotApplicable, describe_error
+from ansible_collections.steward.maintenance.plugins.module_utils._ledger import record_key
+from ansible_collections.steward.maintenance.plugins.module_utils._model import (
+    AVAILABLE,
+    ORIGIN_AUTOMATED,
+    ORIGIN_AWS_BACKUP,
+    ORIGIN_MANUAL,
+    ORIGIN_STEWARD,
+    Backup,
+    Selected,
+)
+from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult, failure_message, summarise
+from ansible_collections.steward.maintenance.plugins.module_utils._retention import Item, Policy, blast_radius, parse_policy, plan
+from ansible_collections.steward.maintenance.plugins.module_utils._selection import select
+from ansible_collections.steward.maintenance.plugins.module_utils._targets import Target, parse_targets
+
+ACTION = "backup_retention"
+STATUSES = ("pruned", "unchanged", "planned", "skipped", "failed")
+# The restore_test action records a passing verification of a backup under this action name.
+VERIFICATION_ACTION = "restore_test"
+_OUT_OF_SCOPE = {
+    ORIGIN_AUTOMATED: "made by the service itself (automated or system backup), which expires it",
+    ORIGIN_AWS_BACKUP: "owned by AWS Backup, whose vault lifecycle expires it",
+    ORIGIN_MANUAL: "not made by steward (set include_unmanaged to include it)",
+}
+
+
+@dataclass
+class RetentionRequest:
+    targets: list[Target]
+    policy: Policy
+    include_unmanaged: bool
+    min_keep: int
+    max_delete: int | None
+    max_delete_percent: float | None
+    force: bool
+    concurrency: int
+    ledger: Any
+
+
+def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> RetentionRequest:
+    concurrency, ledger = parse_common(params)
+    policy = parse_policy(params)
+    min_keep = params.get("min_keep")
+    if isinstance(min_keep, bool) or not isinstance(min_keep, int) or min_keep < 1:
+        raise OptionError("min_keep", min_keep, "expected a whole number of 1 or more (the newest backup is always kept)")
+    max_delete = params.get("max_delete")
+    if max_delete is not None and (isinstance(max_delete, bool) or not isinstance(max_delete, int) or max_delete < 0):
+        raise OptionError("max_delete", max_delete, "expected a whole number of 0 or more")
+    percent = params.get("max_delete_percent")
+    if percent is not None and (isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 <= percent <= 100):
+        raise OptionError("max_delete_percent", percent, "expected a number from 0 to 100")
+    return RetentionRequest(
+        targets=parse_targets(params.get("targets"), kinds),
+        policy=policy,
+        include_unmanaged=bool(params.get("include_unmanaged")),
+        min_keep=min_keep,
+        max_delete=max_delete,
+        max_delete_percent=float(percent) if percent is not None else None,
+        force=bool(params.get("force")),
+        concurrency=concurrency,
+        ledger=ledger,
+    )
+
+
+def run_retention(context: Context, request: RetentionRequest, kinds: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    if not context.check_mode:
+        context.ledger.check_writable()
+    adapters = {name: kind(context.clients) for name, kind in kinds.items()}
+    selection = select(request.targets, adapters, context.concurrency)
+    now = context.clock.now()
+    diff: dict[str, dict[str, list[str]]] = {"before": {}, "after": {}}
+
+    def one(selected: Selected) -> ResourceResult:
+        result = ResourceResult(selected.kind, selected.id, "failed", "none", arn=selected.arn)
+        started = context.clock.monotonic()
+        try:
+            _prune_one(context, request, adapters[selected.kind], selected, result, now, diff)
+        except NotApplicable as error:
+            result.status, result.message = "skipped", str(error)
+        except Exception as error:  # noqa: BLE001 - one resource failing never hides the others
+            result.error, result.error_code = describe_error(error)
+            result.message = result.message or "retention could not be planned"
+        result.duration_s = context.clock.monotonic() - started
+        return result
+
+    results = [outcome.value for outcome in fan_out(selection.selected, one, context.concurrency)]
+    payload: dict[str, Any] = {
+        "changed": any(result.status in ("pruned", "planned") for result in results),
+        "resources": [result.as_dict() for result in results],
+        "summary": summarise(results, STATUSES, selection.targets),
+        "targets": selection.targets,
+        "policy": request.policy.describe(),
+    }
+    payload["summary"]["deleted_backups"] = sum(result.extra.get("deleted_count", 0) for result in results)
+    payload["summary"]["planned_deletions"] = sum(result.extra.get("planned_count", 0) for result in results)
+    if context.diff:
+        payload["diff"] = diff
+    return payload, failure_message(ACTION, results, selection.targets)
+
+
+def _verified_ids(context: Context, kind: str, resource_id: str) -> frozenset[str]:
+    """Backups a restore test has verified, from the ledger: the guard must work the day that evidence exists."""
+    records = context.ledger.read_all(kind, resource_id, VERIFICATION_ACTION)
+    return frozenset(
+        record["backup"]["id"] for record in records if record.get("verdict") == "passed" and (record.get("backup") or {}).get("id")
+    )
+
+
+def _prune_one(
+    context: Context, request: RetentionRequest, adapter: Any, selected: Selected, result: ResourceResult, now: Any, diff: dict
+) -> None:
+    resource = adapter.describe(selected)
+    result.arn = resource.arn or result.arn
+    backups = adapter.list_backups(resource)
+    scope = (ORIGIN_STEWARD, ORIGIN_MANUAL) if request.include_unmanaged else (ORIGIN_STEWARD,)
+    in_scope = {backup.id: backup for backup in backups if backup.origin in scope and backup.state == AVAILABLE}
+    out_of_scope = [backup for backup in backups if backup.id not in in_scope]
+    decisions = plan(
+        [Item(backup.id, backup.created) for backup in in_scope.values()],
+        request.policy,
+        now,
+        verified_ids=_verified_ids(context, resource.kind, resource.id),
+        min_keep=request.min_keep,
+    )
+    for decision in decisions:
+        if not decision.keep:
+            blocker = adapter.deletion_blocker(in_scope[decision.id], now)
+            if blocker:
+                decision.keep = True
+                decision.reasons.append(f"guard:protected ({blocker})")
+    doomed = [in_scope[decision.id] for decision in decisions if not decision.keep]
+    kept = [_entry(in_scope[decision.id], decision.reasons) for decision in decisions if decision.keep]
+    kept += [_entry(backup, [_why_out_of_scope(backup)]) for backup in out_of_scope]
+    result.extra.update({"kept": kept, "deleted": [_entry(backup, []) for backup in doomed], "in_scope_count": len(in_scope)})
+    key = f"{resource.kind}/{resource.id}"
+    diff["before"][key] = sorted(backup.name for backup in backups)
+    diff["after"][key] = sorted(backup.name for backup in backups if backup not in doomed)
+
+    too_many = blast_radius(decisions, request.max_delete, request.max_delete_percent)
+    if too_many and not request.force:
+        result.status, result.error_code = "failed", "blast_radius"
+        result.error = f"{too_many}: nothing deleted (set force to prune anyway)"
+        result.message = "blast-radius guard refused the plan"
+        return
+    result.extra["planned_count"] = len(doomed)
+    if not doomed:
+        result.status, result.message = "unchanged", f"all {len(in_scope)} backups in scope are kept"
+        return
+    if context.check_mode:
+        result.status, result.action = "planned", "delete"
+        result.message = f"would delete {len(doomed)} of {len(in_scope)} backups in scope"
+        return
+    _delete(context, adapter, resource, result, doomed, decisions, request)
+
+
+def _delete(
+    context: Context, adapter: Any, resource: Any, result: ResourceResult, doomed: list[Backup], decisions: list, request: RetentionRequest
+) -> None:
+    """Delete one by one (the fan-out is across resources); every deletion gets its ledger record."""
+    result.action = "delete"
+    deleted, failures = [], []
+    kept_ids = [decision.id for decision in decisions if decision.keep]
+    for backup in doomed:
+        record = ResourceResult(resource.kind, resource.id, "deleted", "delete", arn=resource.arn)
+        try:
+            adapter.delete_backup(backup)
+            deleted.append(backup)
+        except Exception as error:  # noqa: BLE001 - the rest of the plan still runs
+            record.status = "failed"
+            record.error = describe_error(error)[0]
+            failures.append(f"{backup.name}: {record.error}")
+        body = {"backup": backup.as_dict(), "policy": request.policy.describe(), "kept": kept_ids}
+        context.ledger.write(
+            record_key(resource.kind, resource.id, ACTION, context.clock.now(), context.run_id),
+            ledger_record(context, ACTION, record, body),
+        )
+    result.extra["deleted_count"] = len(deleted)
+    garbage = adapter.collect_garbage(resource, context.clock.now()) if deleted else {}
+    if garbage:
+        result.details["garbage_collection"] = garbage
+    if failures:
+        result.status, result.error_code = "failed", "delete_failed"
+        result.error = f"{len(failures)} of {len(doomed)} deletions failed: " + "; ".join(failures[:5])
+        return
+    result.status = "pruned"
+    result.message = f"deleted {len(deleted)} of {len(decisions)} backups in scope"
+
+
+def _entry(backup: Backup, reasons: list[str]) -> dict[str, Any]:
+    return {"id": backup.id, "name": backup.name, "created": isoformat(backup.created), "origin": backup.origin, "reasons": reasons}
+
+
+def _why_out_of_scope(backup: Backup) -> str:
+    if backup.state != AVAILABLE and backup.origin in (ORIGIN_STEWARD, ORIGIN_MANUAL):
+        return f"out of scope: state {backup.state}"
+    return "out of scope: " + _OUT_OF_SCOPE.get(backup.origin, backup.origin)
