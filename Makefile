@@ -17,7 +17,7 @@ export PATH := $(BIN):$(PATH)
 help:
 	@echo "make demo   set up, start a moto server on 127.0.0.1, seed a fleet, run playbooks/daily.yml twice"
 	@echo "make test   set up and run every check: ruff, ansible-lint, ansible-test sanity, unit, integration"
-	@echo "make bench  time backing up 600 resources: ansible-playbook vs a plain boto3 loop"
+	@echo "make bench  time backup of 600 resources and retention of 1,150 snapshots: ansible-playbook vs a boto3 loop"
 
 venv: $(VENV)/.installed
 
@@ -57,10 +57,12 @@ integration: collection
 
 bench: collection
 	$(BIN)/python bench/bench_backup.py
+	$(BIN)/python bench/bench_retention.py
 
 docs: collection
 	$(BIN)/ansible-doc steward.maintenance.backup
 	$(BIN)/ansible-doc steward.maintenance.backup_info
+	$(BIN)/ansible-doc steward.maintenance.backup_retention
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .ruff_cache

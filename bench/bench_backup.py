@@ -12,10 +12,7 @@ unfair to the playbook.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +24,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "demo"))
 
 from fleet import clients, seed_bench_fleet  # noqa: E402
-from moto_server import MotoServer, aws_env  # noqa: E402
+from moto_server import MotoServer  # noqa: E402
+from timed_playbook import timed_playbook  # noqa: E402
 
 TYPES = {"dynamodb": "dynamodb:table", "rds": "rds:db", "ebs": "ec2:volume"}
 
@@ -80,33 +78,6 @@ def boto3_loop(url: str) -> int:
     return created
 
 
-def playbook(url: str, concurrency: int, ledger: Path) -> tuple[float, dict]:
-    env = {
-        **os.environ,
-        **aws_env(url),
-        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build" / "collections"),
-        "ANSIBLE_STDOUT_CALLBACK": "json",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-    command = [
-        str(Path(sys.executable).with_name("ansible-playbook")),
-        "-i", "localhost,",
-        "-e", json.dumps({"steward_endpoint_url": url, "steward_concurrency": concurrency, "steward_ledger": str(ledger)}),
-        str(HERE / "backup_fleet.yml"),
-    ]  # fmt: skip
-    started = time.perf_counter()
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - started
-    try:
-        result = json.loads(completed.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
-    except (ValueError, LookupError):
-        raise SystemExit(f"playbook failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}") from None
-    if completed.returncode != 0:
-        raise SystemExit(f"playbook failed: {result.get('msg')}")
-    summary = result["summary"]
-    return elapsed, summary
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-kind", type=int, default=200, help="tables, instances and volumes each (default 200: 600 resources)")
@@ -124,7 +95,7 @@ def main() -> int:
 
             server.reset()
             seed_bench_fleet(server.url, args.per_kind)
-            play_s, summary = playbook(server.url, args.concurrency, state / "ledger")
+            play_s, summary = timed_playbook(HERE / "backup_fleet.yml", server.url, args.concurrency, state / "ledger")
             records = len(list((state / "ledger").rglob("*.json")))
     finally:
         shutil.rmtree(state, ignore_errors=True)

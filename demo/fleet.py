@@ -96,7 +96,7 @@ def create_bucket(aws: dict[str, Any], name: str, tags: dict[str, str], objects:
         aws["s3"].put_object(Bucket=name, Key=key, Body=body)
 
 
-def seed_demo_fleet(url: str) -> dict[str, Any]:
+def seed_demo_fleet(url: str) -> list[tuple[str, str, dict[str, Any]]]:
     """The network visualizer's production fleet, plus neighbours that must not be touched."""
     aws = clients(url)
     daily = {"backup": "daily", "app": "network-visualizer", "env": "production"}
@@ -108,14 +108,25 @@ def seed_demo_fleet(url: str) -> dict[str, Any]:
     create_db_instance(aws, "network-visualizer-reporting", daily)
     create_cluster(aws, "network-visualizer-graph", daily)
     create_db_instance(aws, "network-visualizer-graph-1", daily, cluster="network-visualizer-graph")
-    create_volume(aws, "network-visualizer-ingest", daily)
-    create_volume(aws, "network-visualizer-cache", daily)
+    ingest = create_volume(aws, "network-visualizer-ingest", daily)
+    cache = create_volume(aws, "network-visualizer-cache", daily)
     create_volume(aws, "build-runner-tmp", {"env": "dev"})
     objects = {f"topology/exports/{day:02d}.json": json.dumps({"day": day, "nodes": day * 11}).encode() for day in range(1, 21)}
     objects.update({f"assets/icons/icon-{n}.svg": f"<svg id='{n}'/>".encode() for n in range(15)})
     create_bucket(aws, "network-visualizer-data-production", daily, objects)
     create_bucket(aws, "network-visualizer-data-production-backup", {"app": "network-visualizer", "role": "backup"})
-    return {"tables": 3, "rds": 2, "aurora": 1, "ebs": 2, "s3": 1}
+    # What the daily play backs up, as (kind, id, options): the demo seeds a month of history for each.
+    return [
+        ("dynamodb", "network-visualizer-topology", {}),
+        ("dynamodb", "network-visualizer-sessions", {}),
+        ("dynamodb", "network-visualizer-audit", {}),
+        ("rds", "network-visualizer-db", {}),
+        ("rds", "network-visualizer-reporting", {}),
+        ("aurora", "network-visualizer-graph", {}),
+        ("ebs", ingest, {}),
+        ("ebs", cache, {}),
+        ("s3", "network-visualizer-data-production", {"backup_bucket": "network-visualizer-data-production-backup"}),
+    ]
 
 
 def seed_bench_fleet(url: str, per_kind: int, tag_value: str = "bench", workers: int = 8) -> None:

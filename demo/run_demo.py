@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -18,9 +19,11 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from fleet import clients, seed_demo_fleet  # noqa: E402
+from history import seed_daily_history  # noqa: E402
 from moto_server import MotoServer, aws_env  # noqa: E402
 
 STATE = ROOT / ".build" / "demo"
+HISTORY_DAYS = 30
 
 
 def run_play(url: str, ledger: Path, title: str) -> None:
@@ -60,12 +63,13 @@ def summary(url: str, ledger: Path) -> None:
     stored = [o for o in listing if "/objects/" in o["Key"]]
     records = sorted(ledger.rglob("*.json"))
     print("\n===== what is in AWS (read back through boto3) =====")
-    print(f"  DynamoDB on-demand backups by steward : {len(dynamodb)}   (3 tagged tables; scratchpad-dev untouched)")
-    print(f"  RDS snapshots by steward              : {len(rds)}   (2 tagged instances; the Aurora member is skipped)")
-    print(f"  Aurora cluster snapshots by steward   : {len(aurora)}")
-    print(f"  EBS snapshots by steward              : {len(ebs)}   (2 tagged volumes; build-runner-tmp untouched)")
-    print(f"  S3 backup manifests                   : {len(manifests)}   ({len(stored)} stored objects, GLACIER, each body once)")
-    print(f"  Ledger records                        : {len(records)}   under {ledger}")
+    print("  (each resource: 30 days of history + today's backup, kept by keep_daily 7, keep_weekly 4, keep_monthly 3)")
+    print(f"  DynamoDB on-demand backups by steward : {len(dynamodb):3}   (3 tagged tables; scratchpad-dev untouched)")
+    print(f"  RDS snapshots by steward              : {len(rds):3}   (2 tagged instances; the Aurora member is skipped)")
+    print(f"  Aurora cluster snapshots by steward   : {len(aurora):3}")
+    print(f"  EBS snapshots by steward              : {len(ebs):3}   (2 tagged volumes; build-runner-tmp untouched)")
+    print(f"  S3 backup manifests                   : {len(manifests):3}   ({len(stored)} stored objects, each body once)")
+    print(f"  Ledger records                        : {len(records):3}   under {ledger}")
     if records:
         newest = json.loads(records[-1].read_text())
         what = f"{newest['action']} {newest['kind']}/{newest['resource_id']} -> {newest['status']}"
@@ -78,10 +82,13 @@ def main() -> int:
     ledger = STATE / "ledger"
     with MotoServer(log=STATE / "moto.log") as server:
         print(f"moto server on {server.url} (loopback only)")
-        seeded = seed_demo_fleet(server.url)
-        print(f"seeded the network-visualizer fleet: {seeded}")
-        run_play(server.url, ledger, "run 1: the nightly backup")
-        run_play(server.url, ledger, "run 2: an AWX retry ten minutes later (min_interval skips every resource)")
+        picks = seed_demo_fleet(server.url)
+        yesterday = datetime.now(timezone.utc).replace(hour=2, minute=0, second=0, microsecond=0) - timedelta(days=1)
+        made = seed_daily_history(server, picks, HISTORY_DAYS, yesterday)
+        print(f"seeded the network-visualizer fleet ({len(picks)} resources to back up) and {made} backdated steward backups:")
+        print(f"one a day for {HISTORY_DAYS} days up to {yesterday:%Y-%m-%d %H:%M} UTC, made with the server's clock moved back")
+        run_play(server.url, ledger, "run 1: the nightly backup, then retention prunes the month-old history")
+        run_play(server.url, ledger, "run 2: an AWX retry ten minutes later (min_interval skips, retention deletes nothing)")
         summary(server.url, ledger)
     print("\nmoto server stopped.")
     return 0

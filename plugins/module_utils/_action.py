@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -14,6 +15,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._clock import 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import Ledger, open_ledger, parse_ledger
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult
+from ansible_collections.steward.maintenance.plugins.module_utils._selection import Selection, select
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import parse_concurrency, targets_argument_spec
 
 COLLECTION_VERSION = "0.1.0"
@@ -57,6 +59,17 @@ def context_from_module(module: Any, concurrency: int, parsed_ledger: Any, clock
     if parsed_ledger is None and "ledger" in module.params:
         context.warnings.append("no ledger configured: this run leaves no evidence records (set the ledger option)")
     return context
+
+
+def open_fleet(context: Context, targets: list[Any], kinds: dict[str, Any], writes: bool) -> tuple[dict[str, Any], Selection, datetime]:
+    """Every action's start: refuse an unwritable ledger before any change, build the adapters, resolve targets.
+
+    Returns the adapters by kind, the selection, and the one "now" the whole run judges ages by.
+    """
+    if writes and not context.check_mode:
+        context.ledger.check_writable()
+    adapters = {name: kind(context.clients) for name, kind in kinds.items()}
+    return adapters, select(targets, adapters, context.concurrency), context.clock.now()
 
 
 def ledger_record(context: Context, action: str, result: ResourceResult, body: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, ledger_record, parse_common
+from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, ledger_record, open_fleet, parse_common
 from ansible_collections.steward.maintenance.plugins.module_utils._durations import (
     format_duration,
     parse_duration,
@@ -35,7 +35,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._naming import
     validate_user_tags,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult, failure_message, summarise
-from ansible_collections.steward.maintenance.plugins.module_utils._selection import select
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import Target, parse_targets
 
 STATUSES = ("created", "skipped", "failed", "planned")
@@ -85,11 +84,7 @@ class _Work:
 
 
 def run_backup(context: Context, request: BackupRequest, kinds: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-    if not context.check_mode:
-        context.ledger.check_writable()
-    adapters = {name: kind(context.clients) for name, kind in kinds.items()}
-    selection = select(request.targets, adapters, context.concurrency)
-    now = context.clock.now()
+    adapters, selection, now = open_fleet(context, request.targets, kinds, writes=True)
 
     def one(selected: Selected) -> _Work:
         work = _Work(

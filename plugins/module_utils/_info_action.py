@@ -7,14 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, parse_common
+from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, open_fleet, parse_common
 from ansible_collections.steward.maintenance.plugins.module_utils._durations import format_duration, parse_optional_duration
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import NotApplicable, describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, Backup, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult, failure_message, summarise
-from ansible_collections.steward.maintenance.plugins.module_utils._selection import select
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import Target, parse_targets
 
 STATUSES = ("ok", "rpo_missed", "no_backups", "skipped", "failed")
@@ -45,9 +44,7 @@ def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> InfoRequest:
 
 
 def run_backup_info(context: Context, request: InfoRequest, kinds: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-    adapters = {name: kind(context.clients) for name, kind in kinds.items()}
-    selection = select(request.targets, adapters, context.concurrency)
-    now = context.clock.now()
+    adapters, selection, now = open_fleet(context, request.targets, kinds, writes=False)
 
     def one(selected: Selected) -> ResourceResult:
         result = ResourceResult(selected.kind, selected.id, "failed", "none", arn=selected.arn)

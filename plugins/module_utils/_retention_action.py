@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, ledger_record, parse_common
+from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, ledger_record, open_fleet, parse_common
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import isoformat
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
@@ -27,7 +27,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._model import 
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult, failure_message, summarise
 from ansible_collections.steward.maintenance.plugins.module_utils._retention import Item, Policy, blast_radius, parse_policy, plan
-from ansible_collections.steward.maintenance.plugins.module_utils._selection import select
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import Target, parse_targets
 
 ACTION = "backup_retention"
@@ -80,11 +79,7 @@ def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> RetentionReq
 
 
 def run_retention(context: Context, request: RetentionRequest, kinds: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-    if not context.check_mode:
-        context.ledger.check_writable()
-    adapters = {name: kind(context.clients) for name, kind in kinds.items()}
-    selection = select(request.targets, adapters, context.concurrency)
-    now = context.clock.now()
+    adapters, selection, now = open_fleet(context, request.targets, kinds, writes=True)
     diff: dict[str, dict[str, list[str]]] = {"before": {}, "after": {}}
 
     def one(selected: Selected) -> ResourceResult:

@@ -47,7 +47,7 @@ def test_reports_age_rpo_and_who_made_each_backup(fleet, factory, clock):
     payload, failure = run_backup_info(make_context(factory, clock), info_request(), BACKUP_KINDS)
     by_id = {r["id"]: r for r in payload["resources"]}
     assert by_id["orders"]["status"] == "rpo_missed" and by_id["orders"]["rpo_met"] is False
-    assert by_id["orders"]["newest_age_s"] >= 30 * 3600
+    assert 30 * 3600 - 60 <= by_id["orders"]["newest_age_s"] <= 30 * 3600  # made moments after the clock was read
     assert by_id["orders"]["newest_managed_backup"]["name"].startswith("steward-orders-daily-")
     users = by_id["users"]
     assert users["managed_count"] == 0 and users["backup_count"] == 1

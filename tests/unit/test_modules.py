@@ -9,7 +9,7 @@ from ansible.module_utils.testing import patch_module_args
 from fleet import clients, create_table
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.steward.maintenance.plugins.modules import backup, backup_info
+from ansible_collections.steward.maintenance.plugins.modules import backup, backup_info, backup_retention
 
 
 def run_main(module, args, capsys):
@@ -78,3 +78,27 @@ def test_backup_info_main_is_read_only(aws, capsys):
     code, result = run_main(backup_info, {"targets": [{"kind": "dynamodb", "names": ["orders"]}], "rpo": "1h"}, capsys)
     assert code == 0 and result["changed"] is False
     assert result["resources"][0]["status"] == "no_backups" and result["rpo_s"] == 3600
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        ({}, "policy: an empty policy would delete every backup but the guarded ones"),
+        ({"keep_daily": -1}, "keep_daily: expected a whole number of 0 or more; got -1"),
+        ({"keep_daily": 7, "timezone": "Mars/Olympus"}, "timezone: expected an IANA time zone name"),
+        ({"keep_within": "a fortnight"}, "keep_within: expected a duration"),
+        ({"keep_daily": 7, "max_delete_percent": 150}, "max_delete_percent: expected a number from 0 to 100; got 150"),
+        ({"keep_daily": 7, "min_keep": 0}, "min_keep: expected a whole number of 1 or more"),
+    ],
+)
+def test_retention_bad_input_fails_before_any_client_exists(args, needle, capsys, no_aws_calls):
+    code, result = run_main(backup_retention, {"targets": [{"kind": "rds", "names": ["orders-db"]}], **args}, capsys)
+    assert code == 1 and needle in result["msg"]
+
+
+def test_retention_main_plans_in_check_mode(aws, capsys):
+    create_table(clients(None), "orders", {})
+    args = {"targets": [{"kind": "dynamodb", "names": ["orders"]}], "keep_last": 3, "_ansible_check_mode": True}
+    code, result = run_main(backup_retention, args, capsys)
+    assert code == 0 and result["changed"] is False
+    assert result["resources"][0]["status"] == "unchanged" and result["policy"] == "keep_last 3 (UTC)"

@@ -1,0 +1,42 @@
+"""Run one benchmark playbook against a moto server and time it, Ansible's start-up included."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "demo"))
+
+from moto_server import aws_env  # noqa: E402
+
+
+def timed_playbook(playbook: Path, url: str, concurrency: int, ledger: Path) -> tuple[float, dict]:
+    """Wall time of ``ansible-playbook`` and the first task's summary; exits naming the failure if it failed."""
+    env = {
+        **os.environ,
+        **aws_env(url),
+        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build" / "collections"),
+        "ANSIBLE_STDOUT_CALLBACK": "json",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    command = [
+        str(Path(sys.executable).with_name("ansible-playbook")),
+        "-i", "localhost,",
+        "-e", json.dumps({"steward_endpoint_url": url, "steward_concurrency": concurrency, "steward_ledger": str(ledger)}),
+        str(playbook),
+    ]  # fmt: skip
+    started = time.perf_counter()
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    try:
+        result = json.loads(completed.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    except (ValueError, LookupError):
+        raise SystemExit(f"playbook failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}") from None
+    if completed.returncode != 0:
+        raise SystemExit(f"playbook failed: {result.get('msg')}")
+    return elapsed, result["summary"]
