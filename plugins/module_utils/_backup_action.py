@@ -165,6 +165,7 @@ def _show_backup(work: _Work) -> None:
 def _wait(context: Context, request: BackupRequest, adapters: dict[str, Any], works: list[_Work]) -> None:
     """Poll every pending backup together until all are available, one fails, or wait_timeout passes."""
     pending = {work.result.key: work for work in works if work.backup and work.backup.state == PENDING}
+    last_poll_error: dict[str, str] = {}
     deadline = context.clock.monotonic() + request.wait_timeout_s
     while pending:
         batches = _refresh_batches(pending.values(), adapters)
@@ -172,7 +173,11 @@ def _wait(context: Context, request: BackupRequest, adapters: dict[str, Any], wo
             batches, lambda batch: adapters[batch[0].result.kind].refresh_backups([w.backup for w in batch]), context.concurrency
         ):
             if not outcome.ok:
-                continue  # a failed poll is retried on the next round; the deadline still bounds it
+                # A failed poll is retried on the next round; the deadline still bounds it, and the error is
+                # kept so that a timeout says what went wrong rather than only that time ran out.
+                for work in outcome.item:
+                    last_poll_error[work.result.key] = describe_error(outcome.error)[0]  # type: ignore[arg-type]
+                continue
             for work, backup in zip(outcome.item, outcome.value or [], strict=True):
                 work.backup = backup
                 _show_backup(work)
@@ -189,9 +194,12 @@ def _wait(context: Context, request: BackupRequest, adapters: dict[str, Any], wo
         if remaining <= 0:
             break
         context.clock.sleep(min(request.poll_interval_s, remaining))
-    for work in pending.values():
+    for key, work in pending.items():
         work.result.status, work.result.error_code = "failed", "timeout"
-        work.result.error = f"backup {work.backup.name} still pending after wait_timeout {format_duration(request.wait_timeout_s)}"  # type: ignore[union-attr]
+        waited = format_duration(request.wait_timeout_s)
+        work.result.error = f"backup {work.backup.name} still pending after wait_timeout {waited}"  # type: ignore[union-attr]
+        if key in last_poll_error:
+            work.result.error += f" (last poll failed: {last_poll_error[key]})"
 
 
 def _refresh_batches(works: Any, adapters: dict[str, Any]) -> list[list[_Work]]:

@@ -122,6 +122,18 @@ def test_wait_timeout_fails_the_resource_with_the_numbers():
     assert failure is not None and "dynamodb/orders" in failure
 
 
+def test_a_timeout_after_failing_polls_says_what_the_polls_hit():
+    stubs = Stubbed()
+    stub_dynamodb_backup_start(stubs)
+    for _attempt in range(3):
+        stubs["dynamodb"].add_client_error("describe_backup", "AccessDeniedException", "not allowed to DescribeBackup")
+    payload = run_backup(make_context(stubs.factory, FixedClock(NOW)), wait_request("10s"), BACKUP_KINDS)[0]
+    stubs.assert_done()
+    error = payload["resources"][0]["error"]
+    assert error.startswith("backup steward-orders-daily-20261124-020000 still pending after wait_timeout 10s (last poll failed: ")
+    assert "AccessDeniedException: not allowed to DescribeBackup" in error
+
+
 def test_a_snapshot_that_fails_while_waited_for_fails_its_resource():
     stubs = Stubbed()
     instance = {
