@@ -170,7 +170,8 @@ def _delete(
 ) -> None:
     """Delete one by one (the fan-out is across resources); every deletion gets its ledger record."""
     result.action = "delete"
-    deleted, failures = [], []
+    deleted: list[Backup] = []
+    failures: list[str] = []
     kept_ids = [decision.id for decision in decisions if decision.keep]
     for backup in doomed:
         record = ResourceResult(resource.kind, resource.id, "deleted", "delete", arn=resource.arn)
@@ -182,17 +183,18 @@ def _delete(
             record.error = describe_error(error)[0]
             failures.append(f"{backup.name}: {record.error}")
         body = {"backup": backup.as_dict(), "policy": request.policy.describe(), "kept": kept_ids}
-        context.ledger.write(
-            record_key(resource.kind, resource.id, ACTION, context.clock.now(), context.run_id),
-            ledger_record(context, ACTION, record, body),
-        )
+        key = record_key(resource.kind, resource.id, ACTION, context.clock.now(), context.run_id)
+        try:
+            context.ledger.write(key, ledger_record(context, ACTION, record, body))
+        except Exception as error:  # noqa: BLE001 - missing evidence fails the resource, loudly, after the rest
+            failures.append(f"{backup.name}: ledger record not written: {describe_error(error)[0]}")
     result.extra["deleted_count"] = len(deleted)
     garbage = adapter.collect_garbage(resource, context.clock.now()) if deleted else {}
     if garbage:
         result.details["garbage_collection"] = garbage
     if failures:
         result.status, result.error_code = "failed", "delete_failed"
-        result.error = f"{len(failures)} of {len(doomed)} deletions failed: " + "; ".join(failures[:5])
+        result.error = f"{len(failures)} of {len(doomed)} deletions went wrong: " + "; ".join(failures[:5])
         return
     result.status = "pruned"
     result.message = f"deleted {len(deleted)} of {len(decisions)} backups in scope"

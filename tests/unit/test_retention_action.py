@@ -206,3 +206,32 @@ def test_a_manifest_under_legal_hold_is_kept_and_its_objects_too(aws, factory):
     stored = [o["Key"] for o in api["s3"].list_objects_v2(Bucket="locked-backup")["Contents"] if "/objects/" in o["Key"]]
     bodies = {api["s3"].get_object(Bucket="locked-backup", Key=key)["Body"].read() for key in stored}
     assert bodies == {b"alpha 0", b"alpha 40"}  # the pruned backup's own body was collected
+
+
+def test_a_failed_deletion_fails_the_resource_after_the_rest_are_deleted(aws, factory, tmp_path, monkeypatch):
+    api = clients(None)
+    create_table(api, "orders", {})
+    adapter = BACKUP_KINDS["dynamodb"](factory)
+    resource = adapter.describe(Selected("dynamodb", "orders", None, {}, "t"))
+    for age in range(5, 0, -1):
+        moment = NOW - timedelta(days=age)
+        with freeze_time(moment):
+            adapter.create_backup(resource, backup_name("orders", "daily", moment), {}, moment)
+    newest, stuck = adapter.list_backups(resource)[0], adapter.list_backups(resource)[2]
+    real_delete = BACKUP_KINDS["dynamodb"].delete_backup
+
+    def delete_but_one(self, backup):
+        if backup.id == stuck.id:
+            raise RuntimeError("backup is in use")
+        real_delete(self, backup)
+
+    monkeypatch.setattr(BACKUP_KINDS["dynamodb"], "delete_backup", delete_but_one)
+    request = retention(targets=[{"kind": "dynamodb", "names": ["orders"]}], keep_daily=0, keep_weekly=0, keep_monthly=0, keep_last=1)
+    payload, failure = run_retention(make_context(factory, FixedClock(NOW), tmp_path), request, BACKUP_KINDS)
+    result = payload["resources"][0]
+    assert (result["status"], result["error_code"], result["deleted_count"]) == ("failed", "delete_failed", 3)
+    assert "1 of 4 deletions went wrong" in result["error"] and "backup is in use" in result["error"]
+    assert failure is not None and "dynamodb/orders" in failure
+    assert [b.id for b in adapter.list_backups(resource)] == [newest.id, stuck.id]
+    statuses = sorted(json.loads(p.read_text())["status"] for p in (tmp_path / "dynamodb" / "orders" / "backup_retention").glob("*.json"))
+    assert statuses == ["deleted", "deleted", "deleted", "failed"]
