@@ -54,7 +54,8 @@ options:
           - "V(s3): C(backup_bucket) (required) the bucket that receives the copies; C(prefix) (default C(steward))
             the key prefix there; C(storage_class) (default C(STANDARD); C(STANDARD_IA), C(ONEZONE_IA),
             C(INTELLIGENT_TIERING), C(GLACIER), C(GLACIER_IR), C(DEEP_ARCHIVE)) for copied objects;
-            C(source_prefix) to back up only keys under it."
+            C(source_prefix) to back up only keys under it; C(object_concurrency) (default 8) how many of a bucket's
+            objects are hashed or copied at once, on top of O(concurrency)."
           - V(dynamodb), V(rds), V(aurora) and V(ebs) take no options yet.
         type: dict
         default: {}

@@ -214,3 +214,21 @@ def test_unwritable_ledger_stops_before_any_change(fleet, factory, clock, tmp_pa
     with pytest.raises(OptionError, match=r"^ledger: cannot write records there"):
         run_backup(make_context(factory, clock, blocker / "ledger"), request(ALL_DAILY), BACKUP_KINDS)
     assert factory.calls == []
+
+
+def test_s3_bodies_are_hashed_and_stored_once_across_the_object_pool(aws, factory, clock):
+    api = clients(None)
+    create_bucket(api, "many", {}, {f"k/{n:03d}": f"body {n % 10}".encode() for n in range(40)})
+    create_bucket(api, "many-backup", {})
+    target = [{"kind": "s3", "names": ["many"], "options": {"backup_bucket": "many-backup", "object_concurrency": 6}}]
+    payload, failure = run_backup(make_context(factory, clock), request(target), BACKUP_KINDS)
+    assert failure is None
+    assert (payload["resources"][0]["details"]["copied_objects"], payload["resources"][0]["details"]["object_count"]) == (10, 40)
+    listing = api["s3"].list_objects_v2(Bucket="many-backup")["Contents"]
+    manifest_key = next(o["Key"] for o in listing if "/manifests/" in o["Key"])
+    manifest = json.loads(api["s3"].get_object(Bucket="many-backup", Key=manifest_key)["Body"].read())
+    assert [entry["key"] for entry in manifest["objects"]] == [f"k/{n:03d}" for n in range(40)]
+    for entry in manifest["objects"]:
+        n = int(entry["key"][2:])
+        assert entry["sha256"] == hashlib.sha256(f"body {n % 10}".encode()).hexdigest()
+    assert len([o for o in listing if "/objects/" in o["Key"]]) == 10

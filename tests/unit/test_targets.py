@@ -51,6 +51,11 @@ def params(**overrides):
         ),
         ({"targets": [{"kind": "rds", "arns": ["arn:aws:dynamodb:us-east-1:123456789012:table/t"]}]}, "targets[0].arns[0]", "table/t"),
         ({"targets": [{"kind": "ebs", "tags": {"backup": {"nested": 1}}}]}, "targets[0].tags.backup", "nested"),
+        (
+            {"targets": [{"kind": "s3", "names": ["data"], "options": {"backup_bucket": "bkp", "object_concurrency": 0}}]},
+            "targets[0].options.object_concurrency",
+            "0",
+        ),
         ({"min_interval": "5x"}, "min_interval", "'5x'"),
         ({"wait_timeout": "-5m"}, "wait_timeout", "'-5m'"),
         ({"concurrency": 0}, "concurrency", "0"),
@@ -79,7 +84,13 @@ def test_valid_targets_fill_kind_defaults_and_normalise_tags():
         BACKUP_KINDS,
     )
     assert targets[0].names == ["data"]
-    assert targets[0].options == {"backup_bucket": "data-backup", "prefix": "steward", "storage_class": "STANDARD", "source_prefix": ""}
+    assert targets[0].options == {
+        "backup_bucket": "data-backup",
+        "prefix": "steward",
+        "storage_class": "STANDARD",
+        "source_prefix": "",
+        "object_concurrency": 8,
+    }
     assert targets[1].tags == {"backup": ["daily"], "tier": ["gold", "silver"], "owner": []}
     assert targets[1].exclude == ["vol-1"]
     assert targets[1].describe == "ebs tagged backup=daily, owner=*, tier=gold|silver"

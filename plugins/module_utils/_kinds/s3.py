@@ -24,6 +24,7 @@ from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc, isoformat
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
+from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
     BackupKind,
     error_code,
@@ -67,6 +68,7 @@ class S3Kind(BackupKind):
         ),
         "storage_class": OptionSpec(default="STANDARD", choices=STORAGE_CLASSES, description="storage class of copied objects"),
         "source_prefix": OptionSpec(default="", pattern=r"^.*$", description="back up only keys under this prefix"),
+        "object_concurrency": OptionSpec(type="int", default=8, minimum=1, description="objects hashed or copied at once per bucket"),
     }
 
     def __init__(self, clients: Any) -> None:
@@ -120,28 +122,42 @@ class S3Kind(BackupKind):
         # means the same bytes. Their stored objects exist, because manifests are written last.
         known = {(entry["key"], entry["etag"], entry["size"]): entry["sha256"] for entry in (previous or {}).get("objects", [])}
         stored = set(known.values())
-        entries, copied, copied_bytes = [], 0, 0
-        for item in self._source_objects(resource.id, options["source_prefix"]):
-            identity = (item["Key"], item["ETag"], item["Size"])
-            sha256 = known.get(identity)
-            if sha256 is None:
-                sha256 = self._sha256(resource.id, item)
-            store_key = object_store_key(prefix, sha256)
-            if sha256 not in stored:
-                # Copied even when an older, unreferenced copy exists: the copy refreshes its LastModified, and
-                # garbage collection spares anything modified within GC_GRACE, so a prune running at the same
-                # time cannot collect a body this backup is about to reference.
-                self._store(resource.id, item, store_bucket, store_key, options["storage_class"])
-                copied += 1
-                copied_bytes += item["Size"]
-            stored.add(sha256)
+        items = list(self._source_objects(resource.id, options["source_prefix"]))
+        workers = options["object_concurrency"]
+        # Hash what changed, then store each new body once, both with a small pool of their own: a bucket's
+        # objects would otherwise be read and copied one after another inside this bucket's single worker.
+        unknown = [item for item in items if (item["Key"], item["ETag"], item["Size"]) not in known]
+        for outcome in fan_out(unknown, lambda item: self._sha256(resource.id, item), workers):
+            if not outcome.ok:
+                raise outcome.error  # type: ignore[misc]
+            known[(outcome.item["Key"], outcome.item["ETag"], outcome.item["Size"])] = outcome.value  # type: ignore[assignment]
+        first_of_new_body: dict[str, dict[str, Any]] = {}
+        for item in items:
+            sha256 = known[(item["Key"], item["ETag"], item["Size"])]
+            if sha256 not in stored and sha256 not in first_of_new_body:
+                first_of_new_body[sha256] = item
+        # Copied even when an older, unreferenced copy exists: the copy refreshes its LastModified, and garbage
+        # collection spares anything modified within GC_GRACE, so a prune running at the same time cannot
+        # collect a body this backup is about to reference.
+        copies = fan_out(
+            list(first_of_new_body.items()),
+            lambda pair: self._store(resource.id, pair[1], store_bucket, object_store_key(prefix, pair[0]), options["storage_class"]),
+            workers,
+        )
+        for outcome in copies:
+            if not outcome.ok:
+                raise outcome.error  # type: ignore[misc]
+        copied, copied_bytes = len(first_of_new_body), sum(item["Size"] for item in first_of_new_body.values())
+        entries = []
+        for item in items:
+            sha256 = known[(item["Key"], item["ETag"], item["Size"])]
             entries.append(
                 {
                     "key": item["Key"],
                     "size": item["Size"],
                     "etag": item["ETag"],
                     "sha256": sha256,
-                    "stored_key": store_key,
+                    "stored_key": object_store_key(prefix, sha256),
                     "last_modified": isoformat(item["LastModified"]),
                 }
             )
