@@ -48,16 +48,16 @@ class Backup:
     name: str
     created: datetime
     state: str
-    managed: bool
     arn: str | None = None
     label: str | None = None
     size_bytes: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
     origin: str = ORIGIN_MANUAL
 
-    def __post_init__(self) -> None:
-        if self.managed:
-            self.origin = ORIGIN_STEWARD
+    @property
+    def managed(self) -> bool:
+        """Steward made it: the only backups retention prunes without include_unmanaged."""
+        return self.origin == ORIGIN_STEWARD
 
     def as_dict(self) -> dict[str, Any]:
         return {

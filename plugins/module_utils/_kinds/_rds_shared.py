@@ -14,6 +14,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._model import 
     ORIGIN_AUTOMATED,
     ORIGIN_AWS_BACKUP,
     ORIGIN_MANUAL,
+    ORIGIN_STEWARD,
     PENDING,
     Backup,
 )
@@ -36,7 +37,10 @@ def snapshot_to_backup(kind: str, source_id: str, snapshot: dict, id_field: str,
     name = snapshot[id_field]
     tags = tag_dict(snapshot.get("TagList"))
     snapshot_type = snapshot.get("SnapshotType", "manual")
-    managed = snapshot_type == "manual" and is_managed_name(name) and (is_managed_tags(tags) or not tags)
+    if snapshot_type == "manual" and is_managed_name(name) and (is_managed_tags(tags) or not tags):
+        origin = ORIGIN_STEWARD
+    else:
+        origin = {"automated": ORIGIN_AUTOMATED, "awsbackup": ORIGIN_AWS_BACKUP}.get(snapshot_type, ORIGIN_MANUAL)
     # A snapshot still being created may not report its time yet; it is as young as a backup gets,
     # which is what min_interval must see so that a retry does not start a second one.
     created = snapshot.get("SnapshotCreateTime") or snapshot.get("OriginalSnapshotCreateTime") or datetime.now(timezone.utc)
@@ -49,7 +53,6 @@ def snapshot_to_backup(kind: str, source_id: str, snapshot: dict, id_field: str,
         name=name,
         created=as_utc(created),
         state=_STATES.get(snapshot.get("Status", ""), PENDING),
-        managed=managed,
         label=tags.get("steward:cadence") or label_from_name(name),
         size_bytes=size_gib * 1024**3 if isinstance(size_gib, int) else None,
         details={
@@ -58,7 +61,7 @@ def snapshot_to_backup(kind: str, source_id: str, snapshot: dict, id_field: str,
             "engine_version": snapshot.get("EngineVersion"),
             "encrypted": snapshot.get("Encrypted", snapshot.get("StorageEncrypted")),
         },
-        origin={"automated": ORIGIN_AUTOMATED, "awsbackup": ORIGIN_AWS_BACKUP}.get(snapshot_type, ORIGIN_MANUAL),
+        origin=origin,
     )
 
 

@@ -18,6 +18,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._model import 
     ORIGIN_AUTOMATED,
     ORIGIN_AWS_BACKUP,
     ORIGIN_MANUAL,
+    ORIGIN_STEWARD,
     PENDING,
     Backup,
     Resource,
@@ -84,11 +85,12 @@ class DynamoDBKind(BackupKind):
             name=name,
             created=as_utc(summary["BackupCreationDateTime"]),
             state=_STATES.get(summary.get("BackupStatus", ""), PENDING),
-            managed=backup_type == "USER" and is_managed_name(name),
             label=label_from_name(name),
             size_bytes=summary.get("BackupSizeBytes"),
             details={"backup_type": backup_type},
-            origin={"SYSTEM": ORIGIN_AUTOMATED, "AWS_BACKUP": ORIGIN_AWS_BACKUP}.get(backup_type, ORIGIN_MANUAL),
+            origin=ORIGIN_STEWARD
+            if backup_type == "USER" and is_managed_name(name)
+            else {"SYSTEM": ORIGIN_AUTOMATED, "AWS_BACKUP": ORIGIN_AWS_BACKUP}.get(backup_type, ORIGIN_MANUAL),
         )
 
     def delete_backup(self, backup: Backup) -> None:

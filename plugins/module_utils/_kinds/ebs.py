@@ -17,6 +17,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._model import 
     FAILED,
     ORIGIN_AWS_BACKUP,
     ORIGIN_MANUAL,
+    ORIGIN_STEWARD,
     PENDING,
     Backup,
     Resource,
@@ -31,6 +32,13 @@ from ansible_collections.steward.maintenance.plugins.module_utils._naming import
 
 _STATES = {"completed": AVAILABLE, "pending": PENDING, "error": FAILED}
 _DESCRIBE_BATCH = 200
+
+
+def _origin(tags: dict[str, str]) -> str:
+    if is_managed_tags(tags):
+        return ORIGIN_STEWARD
+    # AWS Backup marks the snapshots it makes with aws:backup:* tags.
+    return ORIGIN_AWS_BACKUP if any(key.startswith("aws:backup:") for key in tags) else ORIGIN_MANUAL
 
 
 class EBSKind(BackupKind):
@@ -97,12 +105,10 @@ class EBSKind(BackupKind):
             name=name,
             created=as_utc(snapshot["StartTime"]),
             state=_STATES.get(snapshot.get("State", ""), PENDING),
-            managed=is_managed_tags(tags),
             label=tags.get("steward:cadence") or label_from_name(name),
             size_bytes=size_gib * 1024**3 if isinstance(size_gib, int) else None,
             details={"progress": snapshot.get("Progress"), "encrypted": snapshot.get("Encrypted", False)},
-            # AWS Backup marks the snapshots it makes with aws:backup:* tags.
-            origin=ORIGIN_AWS_BACKUP if any(key.startswith("aws:backup:") for key in tags) else ORIGIN_MANUAL,
+            origin=_origin(tags),
         )
 
     def delete_backup(self, backup: Backup) -> None:

@@ -31,7 +31,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
     newest_first,
     not_found,
 )
-from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, Backup, Resource, Selected
+from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, ORIGIN_STEWARD, Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import TAG_CADENCE, TAG_MANAGED, label_from_name
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
@@ -295,7 +295,7 @@ class S3Kind(BackupKind):
             name=name,
             created=created,
             state=AVAILABLE,
-            managed=True,
+            origin=ORIGIN_STEWARD,  # the store holds only what steward wrote
             label=label_from_name(name),
             size_bytes=size,
             details={"backup_bucket": bucket, "manifest_key": manifest_key},
