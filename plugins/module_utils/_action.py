@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.steward.maintenance.plugins.module_utils._clients import ClientFactory, factory_from_module
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import Clock, isoformat
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import NotApplicable, describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import Ledger, open_ledger, parse_ledger
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult
 from ansible_collections.steward.maintenance.plugins.module_utils._selection import Selection, select
@@ -70,6 +72,25 @@ def open_fleet(context: Context, targets: list[Any], kinds: dict[str, Any], writ
         context.ledger.check_writable()
     adapters = {name: kind(context.clients) for name, kind in kinds.items()}
     return adapters, select(targets, adapters, context.concurrency), context.clock.now()
+
+
+def guarded(context: Context, result: ResourceResult, body: Callable[[], None], failed_message: str) -> ResourceResult:
+    """Run one resource's part of an action so that its failure is its own result and the fleet goes on.
+
+    A NotApplicable resource is reported as skipped with the reason; any other error fails it with a short
+    code; either way the time spent is measured on the context's clock.
+    """
+    started = context.clock.monotonic()
+    try:
+        body()
+    except NotApplicable as error:
+        result.status, result.action, result.message = "skipped", "none", str(error)
+    except Exception as error:  # noqa: BLE001 - a resource's failure is reported, the fleet goes on
+        result.status = "failed"
+        result.error, result.error_code = describe_error(error)
+        result.message = result.message or failed_message
+    result.duration_s = context.clock.monotonic() - started
+    return result
 
 
 def ledger_record(context: Context, action: str, result: ResourceResult, body: dict[str, Any]) -> dict[str, Any]:

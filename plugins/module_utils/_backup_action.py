@@ -8,16 +8,17 @@ No service-specific code: every AWS call goes through a kind adapter.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, ledger_record, open_fleet, parse_common
+from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, guarded, ledger_record, open_fleet, parse_common
 from ansible_collections.steward.maintenance.plugins.module_utils._durations import (
     format_duration,
     parse_duration,
     parse_optional_duration,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import NotApplicable, describe_error
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import record_key
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
@@ -79,7 +80,6 @@ class _Work:
     resource: Resource | None = None
     backup: Backup | None = None
     newest: Backup | None = None
-    started: float = 0.0
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
@@ -87,19 +87,9 @@ def run_backup(context: Context, request: BackupRequest, kinds: dict[str, Any]) 
     adapters, selection, now = open_fleet(context, request.targets, kinds, writes=True)
 
     def one(selected: Selected) -> _Work:
-        work = _Work(
-            selected,
-            ResourceResult(selected.kind, selected.id, "failed", ACTION, arn=selected.arn),
-            started=context.clock.monotonic(),
-        )
-        try:
-            _plan_or_create(context, request, adapters[selected.kind], work, now)
-        except NotApplicable as error:
-            work.result.status, work.result.action, work.result.message = "skipped", "none", str(error)
-        except Exception as error:  # noqa: BLE001 - a resource's failure is reported, the fleet goes on
-            work.result.error, work.result.error_code = describe_error(error)
-            work.result.status, work.result.message = "failed", "backup could not be started"
-        work.result.duration_s = context.clock.monotonic() - work.started
+        work = _Work(selected, ResourceResult(selected.kind, selected.id, "failed", ACTION, arn=selected.arn))
+        plan_or_create = partial(_plan_or_create, context, request, adapters[selected.kind], work, now)
+        guarded(context, work.result, plan_or_create, "backup could not be started")
         return work
 
     works = [outcome.value for outcome in fan_out(selection.selected, one, context.concurrency)]

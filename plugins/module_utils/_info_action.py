@@ -7,11 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, open_fleet, parse_common
+from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, guarded, open_fleet, parse_common
 from ansible_collections.steward.maintenance.plugins.module_utils._durations import format_duration, parse_optional_duration
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import NotApplicable, describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, Backup, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult, failure_message, summarise
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import Target, parse_targets
@@ -48,19 +47,14 @@ def run_backup_info(context: Context, request: InfoRequest, kinds: dict[str, Any
 
     def one(selected: Selected) -> ResourceResult:
         result = ResourceResult(selected.kind, selected.id, "failed", "none", arn=selected.arn)
-        started = context.clock.monotonic()
-        try:
+
+        def read() -> None:
             adapter = adapters[selected.kind]
             resource = adapter.describe(selected)
             result.arn = resource.arn or result.arn
             _judge(result, adapter.list_backups(resource), now, request)
-        except NotApplicable as error:
-            result.status, result.message = "skipped", str(error)
-        except Exception as error:  # noqa: BLE001 - one resource failing never hides the others
-            result.error, result.error_code = describe_error(error)
-            result.message = "backups could not be listed"
-        result.duration_s = context.clock.monotonic() - started
-        return result
+
+        return guarded(context, result, read, "backups could not be listed")
 
     results = [outcome.value for outcome in fan_out(selection.selected, one, context.concurrency)]
     payload = {
