@@ -8,13 +8,14 @@ No service-specific code: listing, protection checks, deletion and garbage colle
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, ledger_record, open_fleet, parse_common
+from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, guarded, ledger_record, open_fleet, parse_common
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import isoformat
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import NotApplicable, describe_error
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import record_key
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
@@ -84,16 +85,8 @@ def run_retention(context: Context, request: RetentionRequest, kinds: dict[str, 
 
     def one(selected: Selected) -> ResourceResult:
         result = ResourceResult(selected.kind, selected.id, "failed", "none", arn=selected.arn)
-        started = context.clock.monotonic()
-        try:
-            _prune_one(context, request, adapters[selected.kind], selected, result, now, diff)
-        except NotApplicable as error:
-            result.status, result.message = "skipped", str(error)
-        except Exception as error:  # noqa: BLE001 - one resource failing never hides the others
-            result.error, result.error_code = describe_error(error)
-            result.message = result.message or "retention could not be planned"
-        result.duration_s = context.clock.monotonic() - started
-        return result
+        prune = partial(_prune_one, context, request, adapters[selected.kind], selected, result, now, diff)
+        return guarded(context, result, prune, "retention could not be planned")
 
     results = [outcome.value for outcome in fan_out(selection.selected, one, context.concurrency)]
     payload: dict[str, Any] = {
@@ -144,9 +137,10 @@ def _prune_one(
     kept = [_entry(in_scope[decision.id], decision.reasons) for decision in decisions if decision.keep]
     kept += [_entry(backup, [_why_out_of_scope(backup)]) for backup in out_of_scope]
     result.extra.update({"kept": kept, "deleted": [_entry(backup, []) for backup in doomed], "in_scope_count": len(in_scope)})
-    key = f"{resource.kind}/{resource.id}"
-    diff["before"][key] = sorted(backup.name for backup in backups)
-    diff["after"][key] = sorted(backup.name for backup in backups if backup not in doomed)
+    if context.diff:
+        key, doomed_ids = f"{resource.kind}/{resource.id}", {backup.id for backup in doomed}
+        diff["before"][key] = sorted(backup.name for backup in backups)
+        diff["after"][key] = sorted(backup.name for backup in backups if backup.id not in doomed_ids)
 
     too_many = blast_radius(decisions, request.max_delete, request.max_delete_percent)
     if too_many and not request.force:
