@@ -87,7 +87,7 @@ def run_backup(context: Context, request: BackupRequest, kinds: dict[str, Any]) 
     adapters, selection, now = open_fleet(context, request.targets, kinds, writes=True)
 
     def one(selected: Selected) -> _Work:
-        work = _Work(selected, ResourceResult(selected.kind, selected.id, "failed", ACTION, arn=selected.arn))
+        work = _Work(selected, ResourceResult(selected.kind, selected.id, "failed", "none", arn=selected.arn))
         plan_or_create = partial(_plan_or_create, context, request, adapters[selected.kind], work, now)
         guarded(context, work.result, plan_or_create, "backup could not be started")
         return work
@@ -137,6 +137,7 @@ def _plan_or_create(context: Context, request: BackupRequest, adapter: Any, work
         work.result.status, work.result.action = "planned", "create"
         work.result.message = f"would create {name}"
         return
+    work.result.action = "create"  # a failure from here on failed while creating
     backup = adapter.create_backup(resource, name, tags, now)
     work.backup = backup
     work.result.status, work.result.action = "created", "create"

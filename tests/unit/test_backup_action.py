@@ -137,6 +137,7 @@ def test_one_missing_resource_fails_alone_and_is_named(fleet, factory, clock):
     ]
     payload, failure = run_backup(make_context(factory, clock), request(targets), BACKUP_KINDS)
     statuses = {r["id"]: (r["status"], r["error_code"]) for r in payload["resources"]}
+    assert {r["id"]: r["action"] for r in payload["resources"]}["no-such-table"] == "none"  # nothing was attempted
     assert statuses["topology"] == ("created", None)
     assert statuses["no-such-table"] == ("failed", "not_found")
     assert statuses["ghost-db"] == ("failed", "not_found")
