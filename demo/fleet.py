@@ -96,6 +96,17 @@ def create_bucket(aws: dict[str, Any], name: str, tags: dict[str, str], objects:
         aws["s3"].put_object(Bucket=name, Key=key, Body=body)
 
 
+def create_restore_network(aws: dict[str, Any], name: str = "steward-restore-tests") -> str:
+    """An isolated VPC with a DB subnet group where restore tests put scratch databases (never production's)."""
+    vpc = aws["ec2"].create_vpc(CidrBlock="10.250.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        aws["ec2"].create_subnet(VpcId=vpc, CidrBlock=f"10.250.{n}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"]["SubnetId"]
+        for n, zone in ((1, "a"), (2, "b"))
+    ]
+    aws["rds"].create_db_subnet_group(DBSubnetGroupName=name, DBSubnetGroupDescription="restore tests only", SubnetIds=subnets)
+    return name
+
+
 def seed_demo_fleet(url: str) -> list[tuple[str, str, dict[str, Any]]]:
     """The network visualizer's production fleet, plus neighbours that must not be touched."""
     aws = clients(url)

@@ -83,3 +83,48 @@ class Selected:
     arn: str | None
     options: dict[str, Any]
     selector: str  # which target selected it, e.g. "targets[0].tags"
+
+
+@dataclass
+class Scratch:
+    """A throwaway resource a restore test restored a backup into; steward deletes it when the test ends."""
+
+    kind: str
+    id: str  # the name steward gave it (a volume's id for EBS)
+    name: str
+    state: str
+    arn: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "name": self.name, "state": self.state, "arn": self.arn, "details": self.details}
+
+
+# The layers of a restore test's verification, reported in this order.
+LAYER_USABLE = "usable"
+LAYER_SHAPE = "shape"
+LAYER_CONTENT = "content"
+LAYER_USER = "user"
+
+
+@dataclass
+class Check:
+    """One verification a restore test made; ``passed`` is None when the check could not be made (and why)."""
+
+    layer: str
+    name: str
+    passed: bool | None
+    expected: Any = None
+    actual: Any = None
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "layer": self.layer,
+            "name": self.name,
+            "result": {True: "passed", False: "failed", None: "not_checked"}[self.passed],
+            "expected": self.expected,
+            "actual": self.actual,
+            "detail": self.detail,
+        }

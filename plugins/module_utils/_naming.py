@@ -10,7 +10,7 @@ ever deleted unless an option explicitly says so.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
@@ -21,6 +21,13 @@ TAG_SOURCE = "steward:source"
 TAG_CADENCE = "steward:cadence"
 TAG_CREATED = "steward:created"
 RESERVED_TAG_PREFIX = "steward:"
+# Scratch resources of restore tests: both markers are required before a sweep may delete one.
+SCRATCH_PREFIX = "steward-rt-"
+TAG_RESTORE_TEST = "steward:restore-test"
+TAG_EXPIRES = "steward:expires"
+TAG_BACKUP = "steward:backup"
+TAG_RUN = "steward:run"
+TAG_VERIFIED = "steward:verified"
 
 _LABEL = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 _STAMP_FORMAT = "%Y%m%d-%H%M%S"
@@ -108,3 +115,43 @@ def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
 
 def tag_dict(tag_list_value: list[dict] | None) -> dict[str, str]:
     return {item["Key"]: item.get("Value", "") for item in (tag_list_value or [])}
+
+
+def scratch_name(source_id: str, moment: datetime, max_length: int = 255, strict: bool = False) -> str:
+    """``steward-rt-<source>-<YYYYmmdd-HHMMSS>``: the name of a restore test's scratch resource.
+
+    ``strict`` gives a name valid for RDS identifiers and S3 buckets (lower case, letters, digits, hyphens).
+    """
+    source = source_id.lower() if strict else source_id
+    source = re.sub(r"[^a-z0-9-]+" if strict else r"[^A-Za-z0-9_.-]+", "-", source)
+    source = re.sub(r"-{2,}", "-", source).strip("-") or "resource"
+    tail = f"-{stamp(moment)}"
+    room = max_length - len(SCRATCH_PREFIX) - len(tail)
+    return f"{SCRATCH_PREFIX}{source[:room].rstrip('-')}{tail}"
+
+
+def scratch_tags(source: str, backup_id: str, run_id: str, expires: datetime) -> dict[str, str]:
+    """The tags that mark a scratch resource as a restore test's, and say when a sweep may delete it."""
+    return {
+        TAG_MANAGED: "true",
+        TAG_RESTORE_TEST: "true",
+        TAG_SOURCE: source[:256],
+        TAG_BACKUP: backup_id[:256],
+        TAG_RUN: run_id,
+        TAG_EXPIRES: as_utc(expires).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def is_expired_scratch(name: str | None, tags: dict[str, str] | None, now: datetime) -> bool:
+    """True only for a resource that bears the scratch name prefix AND the restore-test tag AND a past expiry.
+
+    Anything else, including a scratch resource whose expiry tag is missing or unreadable, is never swept.
+    """
+    tags = tags or {}
+    if not str(name or "").startswith(SCRATCH_PREFIX) or tags.get(TAG_RESTORE_TEST) != "true":
+        return False
+    try:
+        expires = datetime.strptime(tags.get(TAG_EXPIRES, ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return False
+    return expires <= as_utc(now)

@@ -14,6 +14,7 @@ from typing import Any
 from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, guarded, ledger_record, open_fleet, parse_common
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import isoformat
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
+from ansible_collections.steward.maintenance.plugins.module_utils._evidence import verified_backup_ids
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import record_key
@@ -32,8 +33,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._targets impor
 
 ACTION = "backup_retention"
 STATUSES = ("pruned", "unchanged", "planned", "skipped", "failed")
-# The restore_test action records a passing verification of a backup under this action name.
-VERIFICATION_ACTION = "restore_test"
 _OUT_OF_SCOPE = {
     ORIGIN_AUTOMATED: "made by the service itself (automated or system backup), which expires it",
     ORIGIN_AWS_BACKUP: "owned by AWS Backup, whose vault lifecycle expires it",
@@ -103,14 +102,6 @@ def run_retention(context: Context, request: RetentionRequest, kinds: dict[str, 
     return payload, failure_message(ACTION, results, selection.targets)
 
 
-def _verified_ids(context: Context, kind: str, resource_id: str) -> frozenset[str]:
-    """Backups a restore test has verified, from the ledger: the guard must work the day that evidence exists."""
-    records = context.ledger.read_all(kind, resource_id, VERIFICATION_ACTION)
-    return frozenset(
-        record["backup"]["id"] for record in records if record.get("verdict") == "passed" and (record.get("backup") or {}).get("id")
-    )
-
-
 def _prune_one(
     context: Context, request: RetentionRequest, adapter: Any, selected: Selected, result: ResourceResult, now: Any, diff: dict
 ) -> None:
@@ -124,7 +115,7 @@ def _prune_one(
         [Item(backup.id, backup.created) for backup in in_scope.values()],
         request.policy,
         now,
-        verified_ids=_verified_ids(context, resource.kind, resource.id),
+        verified_ids=verified_backup_ids(context.ledger, resource.kind, resource.id),
         min_keep=request.min_keep,
     )
     for decision in decisions:

@@ -90,21 +90,26 @@ def _check_type(path: str, value: Any, spec: OptionSpec) -> Any:
     return value
 
 
-def validate_kind_options(path: str, kind: str, given: dict[str, Any] | None, spec: dict[str, OptionSpec]) -> dict[str, Any]:
-    """Check a target's ``options`` against its kind's spec and fill defaults."""
+def validate_kind_options(
+    path: str, kind: str, given: dict[str, Any] | None, spec: dict[str, OptionSpec], field_path: str | None = None
+) -> dict[str, Any]:
+    """Check a target's ``options`` (or another per-kind mapping at ``field_path``) against a spec and fill defaults."""
+    if given is not None and not isinstance(given, dict):
+        raise OptionError(field_path or f"{path}.options", given, "expected a mapping of option name to value")
+    prefix = field_path or f"{path}.options"
     given = dict(given or {})
     unknown = sorted(set(given) - set(spec))
     if unknown:
         known = ", ".join(sorted(spec)) or "none"
-        raise OptionError(f"{path}.options.{unknown[0]}", given[unknown[0]], f"not an option of kind '{kind}' (its options: {known})")
+        raise OptionError(f"{prefix}.{unknown[0]}", given[unknown[0]], f"not an option of kind '{kind}' (its options: {known})")
     result: dict[str, Any] = {}
     for name, option in spec.items():
         if given.get(name) is None:
             if option.required:
-                raise OptionError(f"{path}.options.{name}", None, f"required for kind '{kind}'")
+                raise OptionError(f"{prefix}.{name}", None, f"required for kind '{kind}'")
             result[name] = option.default
             continue
-        result[name] = _check_type(f"{path}.options.{name}", given[name], option)
+        result[name] = _check_type(f"{prefix}.{name}", given[name], option)
     return result
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clients import ClientFactory
-from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
-from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
+from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError, ResourceError
+from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Check, Resource, Scratch, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
 try:
@@ -61,6 +62,17 @@ def describe_error(error: BaseException) -> tuple[str, str]:
     if isinstance(error, BotoCoreError):
         return f"{type(error).__name__}: {error}", "botocore"
     return f"{type(error).__name__}: {error}", "error"
+
+
+@dataclass
+class Evidence:
+    """What a restore test compares the scratch resource with, besides the backup's own metadata."""
+
+    # The source resource as the ``backup`` action described it when it took this backup (ledger), if known.
+    recorded_source: dict[str, Any] | None = None
+    item_count_tolerance: float = 0.0
+    seed: str = ""  # makes a sampled check reproducible from the ledger record (the run id)
+    user_checks: list[dict[str, Any]] = field(default_factory=list)
 
 
 class BackupKind:
@@ -139,6 +151,49 @@ class BackupKind:
     def refresh_backups(self, backups: list[Backup]) -> list[Backup]:
         """Batch form of refresh_backup; kinds whose API describes many at once override it."""
         return [self.refresh_backup(backup) for backup in backups]
+
+    # --- the restore-test protocol -------------------------------------------------------------------
+    # Options of the ``scratch`` module option for this kind (where and how its scratch resources are made).
+    scratch_option_spec: ClassVar[dict[str, OptionSpec]] = {}
+    # The longest name the service accepts for the scratch resource.
+    scratch_name_max: ClassVar[int] = 255
+    # Scratch names valid as RDS identifiers and S3 bucket names (lower case, letters, digits, hyphens).
+    scratch_strict_names: ClassVar[bool] = False
+    # What a user check of this kind may name (``checks`` entries), besides kind and names.
+    user_check_fields: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def validate_user_check(cls, path: str, check: dict[str, Any]) -> dict[str, Any]:
+        """A user check of this kind, validated before any API call."""
+        raise OptionError(f"{path}.kind", cls.name, "this kind has no user checks (dynamodb and s3 have)")
+
+    def scratch_exists(self, name: str, resource: Resource, options: dict[str, Any]) -> bool:
+        """Whether a resource by the scratch name exists already (steward never restores over one)."""
+        raise NotApplicable(f"kind {self.name} cannot be restore-tested")
+
+    def restore(self, resource: Resource, backup: Backup, name: str, tags: dict[str, str], options: dict[str, Any]) -> Scratch:
+        """Start restoring ``backup`` into a new scratch resource called ``name``, tagged ``tags``."""
+        raise NotApplicable(f"kind {self.name} cannot be restore-tested")
+
+    def advance_scratch(self, scratch: Scratch) -> Scratch:
+        """The scratch resource as the service sees it now; takes the next step of a multi-step restore when due."""
+        return scratch
+
+    def verify(self, resource: Resource, backup: Backup, scratch: Scratch, evidence: Evidence) -> list[Check]:
+        """Compare the usable scratch resource with the backup and the evidence, layer by layer."""
+        raise NotImplementedError
+
+    def delete_scratch(self, scratch: Scratch) -> None:
+        """Delete a scratch resource this run created (or a sweep found expired)."""
+        raise NotImplementedError
+
+    def find_expired_scratch(self, now: datetime, options: dict[str, Any]) -> list[Scratch]:
+        """Scratch resources left behind whose expiry has passed: only those with the name prefix AND the tag."""
+        return []
+
+    def mark_verified(self, backup: Backup, moment: datetime) -> bool:
+        """Tag the backup as verified where the service allows tags; False where it does not."""
+        return False
 
 
 @contextmanager

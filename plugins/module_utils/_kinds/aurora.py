@@ -11,12 +11,13 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
     missing_is_not_found,
     newest_first,
 )
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_restore import AuroraRestore
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import paginate, snapshot_to_backup
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import tag_list
 
 
-class AuroraKind(BackupKind):
+class AuroraKind(AuroraRestore, BackupKind):
     name = "aurora"
     service = "rds"
     tagging_type = "rds:cluster"

@@ -12,6 +12,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
     missing_is_not_found,
     newest_first,
 )
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._dynamodb_restore import DynamoDBRestore, validate_user_check
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
     DELETING,
@@ -29,11 +30,13 @@ from ansible_collections.steward.maintenance.plugins.module_utils._naming import
 _STATES = {"AVAILABLE": AVAILABLE, "CREATING": PENDING, "DELETED": DELETING}
 
 
-class DynamoDBKind(BackupKind):
+class DynamoDBKind(DynamoDBRestore, BackupKind):
     name = "dynamodb"
     service = "dynamodb"
     tagging_type = "dynamodb:table"
     arn_pattern = r"^arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table/[A-Za-z0-9_.-]{3,255}$"
+    user_check_fields = ("item", "attributes")
+    validate_user_check = staticmethod(validate_user_check)  # type: ignore[assignment]
 
     def describe(self, selected: Selected) -> Resource:
         with missing_is_not_found(self.name, selected.id, ("ResourceNotFoundException",)):

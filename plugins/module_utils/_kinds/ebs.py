@@ -12,6 +12,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
     missing_is_not_found,
     newest_first,
 )
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._ebs_restore import EBSRestore
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
     FAILED,
@@ -41,7 +42,7 @@ def _origin(tags: dict[str, str]) -> str:
     return ORIGIN_AWS_BACKUP if any(key.startswith("aws:backup:") for key in tags) else ORIGIN_MANUAL
 
 
-class EBSKind(BackupKind):
+class EBSKind(EBSRestore, BackupKind):
     name = "ebs"
     service = "ec2"
     tagging_type = "ec2:volume"

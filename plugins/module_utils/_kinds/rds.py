@@ -12,12 +12,13 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
     missing_is_not_found,
     newest_first,
 )
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_restore import RDSRestore
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import paginate, snapshot_to_backup
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import tag_list
 
 
-class RDSKind(BackupKind):
+class RDSKind(RDSRestore, BackupKind):
     name = "rds"
     service = "rds"
     tagging_type = "rds:db"

@@ -31,6 +31,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
     newest_first,
     not_found,
 )
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._s3_restore import S3Restore, validate_user_check
 from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, ORIGIN_STEWARD, Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import TAG_CADENCE, TAG_MANAGED, label_from_name
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
@@ -54,11 +55,13 @@ def manifest_prefix(prefix: str, bucket: str) -> str:
     return f"{prefix}/manifests/{bucket}/"
 
 
-class S3Kind(BackupKind):
+class S3Kind(S3Restore, BackupKind):
     name = "s3"
     service = "s3"
     tagging_type = "s3"
     arn_pattern = r"^arn:aws[\w-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+    user_check_fields = ("object", "sha256")
+    validate_user_check = staticmethod(validate_user_check)  # type: ignore[assignment]
     option_spec = {
         "backup_bucket": OptionSpec(required=True, pattern=BUCKET_PATTERN, description="bucket that receives the copies"),
         "prefix": OptionSpec(
