@@ -32,7 +32,16 @@ from ansible_collections.steward.maintenance.plugins.module_utils._evidence impo
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Evidence, NotApplicable, describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import record_key
-from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, FAILED, PENDING, Backup, Check, Resource, Scratch, Selected
+from ansible_collections.steward.maintenance.plugins.module_utils._model import (
+    AVAILABLE,
+    FAILED,
+    PENDING,
+    Backup,
+    Check,
+    Resource,
+    Scratch,
+    Selected,
+)
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import scratch_name, scratch_tags
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult, failure_message, summarise
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import Target, parse_targets, validate_kind_options
@@ -81,7 +90,9 @@ def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> RestoreTestR
     scratch_ttl_s = parse_duration("scratch_ttl", params.get("scratch_ttl"))
     if scratch_ttl_s <= wait_timeout_s:
         raise OptionError(
-            "scratch_ttl", params.get("scratch_ttl"), f"must be longer than wait_timeout ({params.get('wait_timeout')}), or a sweep could delete a test in progress"
+            "scratch_ttl",
+            params.get("scratch_ttl"),
+            f"must be longer than wait_timeout ({params.get('wait_timeout')}), or a sweep could delete a test in progress",
         )
     tolerance = params.get("item_count_tolerance", 0)
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not 0 <= tolerance <= 100:
@@ -201,7 +212,9 @@ def run_restore_test(context: Context, request: RestoreTestRequest, kinds: dict[
     sweep_failures = [entry for entry in swept if entry["status"] == "failed"]
     if sweep_failures:
         names = "; ".join(f"{entry['kind']}/{entry['name']}: {entry['error']}" for entry in sweep_failures[:5])
-        failure = ". ".join(part for part in (failure, f"sweep could not delete {len(sweep_failures)} expired scratch resources: {names}") if part)
+        failure = ". ".join(
+            part for part in (failure, f"sweep could not delete {len(sweep_failures)} expired scratch resources: {names}") if part
+        )
     return payload, failure
 
 
@@ -250,7 +263,9 @@ def _pick(request: RestoreTestRequest, resource: Resource, backups: list[Backup]
         for backup in backups:
             if request.backup_id in (backup.id, backup.name, backup.arn):
                 if backup.state != AVAILABLE:
-                    raise ResourceError(f"backup_id '{request.backup_id}' of {where} is {backup.state}, not available", "backup_unavailable")
+                    raise ResourceError(
+                        f"backup_id '{request.backup_id}' of {where} is {backup.state}, not available", "backup_unavailable"
+                    )
                 return backup
         newest = ", ".join(backup.name for backup in backups[:3]) or "none"
         raise ResourceError(f"backup_id '{request.backup_id}' is not a backup of {where} (its newest: {newest})", "backup_not_found")
@@ -303,7 +318,9 @@ def _verify_all(context: Context, request: RestoreTestRequest, adapters: dict[st
 
     def verify(test: _Test) -> None:
         user_checks = [
-            check for check in request.checks if check["kind"] == test.result.kind and (not check["names"] or test.result.id in check["names"])
+            check
+            for check in request.checks
+            if check["kind"] == test.result.kind and (not check["names"] or test.result.id in check["names"])
         ]
         evidence = Evidence(
             recorded_source=recorded_source(context.ledger, test.result.kind, test.result.id, test.backup.id),  # type: ignore[union-attr]
@@ -338,7 +355,9 @@ def _clean_up(context: Context, request: RestoreTestRequest, adapters: dict[str,
             test = outcome.item
             message = describe_error(outcome.error)[0]  # type: ignore[arg-type]
             test.cleanup = f"delete failed: {message}"
-            _fail(test, "cleanup_failed", f"scratch {test.scratch.name} could not be deleted ({message}); its expiry tag lets a sweep retry")  # type: ignore[union-attr]
+            _fail(
+                test, "cleanup_failed", f"scratch {test.scratch.name} could not be deleted ({message}); its expiry tag lets a sweep retry"
+            )  # type: ignore[union-attr]
 
 
 # --- judging, evidence -----------------------------------------------------------------------------------
@@ -416,7 +435,12 @@ def _record(context: Context, request: RestoreTestRequest, adapters: dict[str, A
                 "rto_s": result.extra.get("rto_s"),
                 "rpo_s": result.extra.get("rpo_s"),
             },
-            "objectives": {"rto_s": request.rto_s, "rpo_s": request.rpo_s, "rto_met": result.extra.get("rto_met"), "rpo_met": result.extra.get("rpo_met")},
+            "objectives": {
+                "rto_s": request.rto_s,
+                "rpo_s": request.rpo_s,
+                "rto_met": result.extra.get("rto_met"),
+                "rpo_met": result.extra.get("rpo_met"),
+            },
             "cleanup": test.cleanup,
         }
         key = record_key(result.kind, result.id, ACTION, context.clock.now(), context.run_id)
@@ -461,11 +485,19 @@ def _sweep(context: Context, request: RestoreTestRequest, adapters: dict[str, An
             entries.append({"kind": outcome.item, "id": None, "name": None, "status": "failed", "error": f"listing failed: {error}"})
 
     def delete(scratch: Scratch) -> dict[str, Any]:
-        entry = {"kind": scratch.kind, "id": scratch.id, "name": scratch.name, "expires": scratch.tags.get("steward:expires"), "error": None}
+        entry = {
+            "kind": scratch.kind,
+            "id": scratch.id,
+            "name": scratch.name,
+            "expires": scratch.tags.get("steward:expires"),
+            "error": None,
+        }
         if context.check_mode:
             return {**entry, "status": "planned"}
         adapters[scratch.kind].delete_scratch(scratch)
-        record = ResourceResult(scratch.kind, scratch.id, "deleted", "sweep", arn=scratch.arn, message=f"swept expired scratch {scratch.name}")
+        record = ResourceResult(
+            scratch.kind, scratch.id, "deleted", "sweep", arn=scratch.arn, message=f"swept expired scratch {scratch.name}"
+        )
         key = record_key(scratch.kind, scratch.id, f"{ACTION}_sweep", context.clock.now(), context.run_id)
         context.ledger.write(key, ledger_record(context, f"{ACTION}_sweep", record, {"scratch": scratch.as_dict(), "tags": scratch.tags}))
         return {**entry, "status": "deleted"}

@@ -284,7 +284,9 @@ resources:
       type: str
       returned: when a restore was started
     checks:
-      description: Every check made, with C(layer), C(name), C(result) (V(passed), V(failed), V(not_checked)), C(expected), C(actual) and C(detail).
+      description:
+        - Every check made, with C(layer), C(name), C(result) (V(passed), V(failed), V(not_checked)), C(expected),
+          C(actual) and C(detail).
       type: list
       elements: dict
       returned: when the scratch resource became usable
@@ -331,7 +333,9 @@ summary:
            "max_rto_s": 412.3, "max_rpo_s": 3600, "objectives_missed": 0, "swept": 0,
            "targets_matching_nothing": 0, "targets_failed": 0}
 swept:
-  description: Expired scratch resources O(sweep) found, each with C(kind), C(id), C(name), C(expires), C(status) (V(deleted), V(planned), V(failed)) and C(error).
+  description:
+    - Expired scratch resources O(sweep) found, each with C(kind), C(id), C(name), C(expires), C(status)
+      (V(deleted), V(planned), V(failed)) and C(error).
   returned: always
   type: list
   elements: dict

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 from conftest import make_context
+from stubs import Stubbed
 
 from ansible_collections.steward.maintenance.plugins.module_utils._backup_action import parse_request, run_backup
-from ansible_collections.steward.maintenance.plugins.module_utils._clients import ClientFactory
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import FixedClock
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.dynamodb import DynamoDBKind
@@ -20,28 +19,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._model import 
 NOW = datetime(2026, 11, 24, 2, 0, 0, tzinfo=timezone.utc)
 TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
 BACKUP_ARN = f"{TABLE_ARN}/backup/01700000000000-abcdef12"
-
-
-class Stubbed:
-    """Real botocore clients with Stubbers attached, handed out by a ClientFactory."""
-
-    def __init__(self) -> None:
-        session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
-        self.clients: dict[str, object] = {}
-        self.stubbers: dict[str, Stubber] = {}
-        for service in ("dynamodb", "rds", "resourcegroupstaggingapi"):
-            client = session.client(service)
-            self.clients[service] = client
-            self.stubbers[service] = Stubber(client)
-            self.stubbers[service].activate()
-        self.factory = ClientFactory(lambda service, config: self.clients[service], concurrency=2)
-
-    def __getitem__(self, service: str) -> Stubber:
-        return self.stubbers[service]
-
-    def assert_done(self) -> None:
-        for stubber in self.stubbers.values():
-            stubber.assert_no_pending_responses()
 
 
 def backup_details(status: str) -> dict:

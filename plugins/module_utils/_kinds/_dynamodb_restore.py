@@ -117,7 +117,10 @@ class DynamoDBRestore:
         checks = [usable(table.get("TableStatus", ""), "ACTIVE")]
         expected_keys = recorded.get("key_schema") or source.get("KeySchema")
         checks.append(same(LAYER_SHAPE, "key_schema", _keys(expected_keys), _keys(table.get("KeySchema"))))
-        for field_name, api_field in (("global_secondary_indexes", "GlobalSecondaryIndexes"), ("local_secondary_indexes", "LocalSecondaryIndexes")):
+        for field_name, api_field in (
+            ("global_secondary_indexes", "GlobalSecondaryIndexes"),
+            ("local_secondary_indexes", "LocalSecondaryIndexes"),
+        ):
             expected = recorded.get(field_name)
             if expected is None and api_field in source:
                 expected = sorted(index["IndexName"] for index in source.get(api_field) or [])
@@ -157,7 +160,9 @@ class DynamoDBRestore:
         expected = check["attributes"]
         actual = {attribute: restored.get(attribute) for attribute in expected}
         wrong = {attribute: actual[attribute] for attribute in expected if actual[attribute] != expected[attribute]}
-        detail = "" if not wrong else f"item {check['item']}: " + ", ".join(f"{k} is {v!r}, expected {expected[k]!r}" for k, v in wrong.items())
+        detail = (
+            "" if not wrong else f"item {check['item']}: " + ", ".join(f"{k} is {v!r}, expected {expected[k]!r}" for k, v in wrong.items())
+        )
         return Check(LAYER_USER, name, not wrong, expected or check["item"], actual or check["item"], detail)
 
     def delete_scratch(self, scratch: Scratch) -> None:
@@ -169,9 +174,7 @@ class DynamoDBRestore:
 
     def find_expired_scratch(self, now: Any, options: dict[str, Any]) -> list[Scratch]:
         expired = []
-        kwargs: dict[str, Any] = {"ExclusiveStartTableName": SCRATCH_PREFIX[:-1]}
-        while True:
-            page = self.client.list_tables(**kwargs)
+        for page in self.client.get_paginator("list_tables").paginate():
             for table in page.get("TableNames", []):
                 if not table.startswith(SCRATCH_PREFIX):
                     continue
@@ -179,10 +182,7 @@ class DynamoDBRestore:
                 tags = tag_dict(self.client.list_tags_of_resource(ResourceArn=arn).get("Tags"))
                 if is_expired_scratch(table, tags, now):
                     expired.append(Scratch(self.name, table, table, "expired", arn, tags=tags))
-            last = page.get("LastEvaluatedTableName")
-            if not last or not last.startswith(SCRATCH_PREFIX[:-1]):
-                return expired
-            kwargs["ExclusiveStartTableName"] = last
+        return expired
 
 
 def _keys(schema: list[dict[str, str]] | None) -> list[str] | None:

@@ -39,7 +39,9 @@ class EBSRestore:
     name: str
     client: Any
     scratch_option_spec = {
-        "availability_zone": OptionSpec(pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$", description="AZ of the scratch volume (default: the source's)"),
+        "availability_zone": OptionSpec(
+            pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$", description="AZ of the scratch volume (default: the source's)"
+        ),
         "volume_type": OptionSpec(default="gp3", choices=VOLUME_TYPES, description="type of the scratch volume"),
     }
 
@@ -70,12 +72,18 @@ class EBSRestore:
         checks = [usable(volume.get("State", ""), "available")]
         checks.append(same(LAYER_SHAPE, "snapshot", backup.id, volume.get("SnapshotId"), "the snapshot the volume was made from"))
         recorded_size = recorded.get("size_gib")
-        checks.append(same(LAYER_SHAPE, "size_gib", snapshot.get("VolumeSize") if recorded_size is None else recorded_size, volume.get("Size")))
+        checks.append(
+            same(LAYER_SHAPE, "size_gib", snapshot.get("VolumeSize") if recorded_size is None else recorded_size, volume.get("Size"))
+        )
         checks.append(at_least(LAYER_SHAPE, "size_covers_snapshot", snapshot.get("VolumeSize"), volume.get("Size"), " GiB"))
         encrypted = recorded.get("encrypted") if recorded.get("encrypted") is not None else snapshot.get("Encrypted", False)
         checks.append(same(LAYER_SHAPE, "encrypted", encrypted, volume.get("Encrypted", False)))
         checks.append(
-            not_checkable(LAYER_CONTENT, "blocks", "a volume's blocks can only be read once it is attached to an instance; size and encryption are checked")
+            not_checkable(
+                LAYER_CONTENT,
+                "blocks",
+                "a volume's blocks can only be read once it is attached to an instance; size and encryption are checked",
+            )
         )
         return checks
 

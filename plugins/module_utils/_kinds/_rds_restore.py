@@ -37,10 +37,16 @@ SCRATCH_OPTIONS = {
     "instance_class": OptionSpec(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="instance class (default: the source's)"),
     "allow_source_network": OptionSpec(type="bool", default=False, description="allow the source's own subnet group"),
 }
-_FAILED_STATES = {"failed", "incompatible-restore", "incompatible-parameters", "incompatible-network", "storage-full", "inaccessible-encryption-credentials"}
+_FAILED_STATES = {
+    "failed",
+    "incompatible-restore",
+    "incompatible-parameters",
+    "incompatible-network",
+    "storage-full",
+    "inaccessible-encryption-credentials",
+}
 _CONTENT_NOT_CHECKABLE = (
-    "the AWS API cannot read a database's rows; the engine, version, storage and encryption the snapshot "
-    "restored into are checked instead"
+    "the AWS API cannot read a database's rows; the engine, version, storage and encryption the snapshot restored into are checked instead"
 )
 
 
@@ -191,7 +197,9 @@ class AuroraRestore:
     def _writer_class(self, resource: Resource) -> str:
         members = resource.details.get("members") or []
         if not members:
-            raise ResourceError(f"cluster '{resource.id}' has no instances to copy a class from: set scratch.aurora.instance_class", "invalid")
+            raise ResourceError(
+                f"cluster '{resource.id}' has no instances to copy a class from: set scratch.aurora.instance_class", "invalid"
+            )
         return self.client.describe_db_instances(DBInstanceIdentifier=members[0])["DBInstances"][0]["DBInstanceClass"]
 
     def advance_scratch(self, scratch: Scratch) -> Scratch:
@@ -222,7 +230,13 @@ class AuroraRestore:
         cluster = self.client.describe_db_clusters(DBClusterIdentifier=scratch.id)["DBClusters"][0]
         instance = self.client.describe_db_instances(DBInstanceIdentifier=scratch.details["instance"])["DBInstances"][0]
         options = scratch.details["options"]
-        checks = [usable(instance.get("DBInstanceStatus", ""), "available", f"cluster {cluster.get('Status')}, instance {instance.get('DBInstanceStatus')}")]
+        checks = [
+            usable(
+                instance.get("DBInstanceStatus", ""),
+                "available",
+                f"cluster {cluster.get('Status')}, instance {instance.get('DBInstanceStatus')}",
+            )
+        ]
         checks.append(same(LAYER_SHAPE, "engine", _expected(evidence, "engine", backup, "engine"), cluster.get("Engine")))
         version = _expected(evidence, "engine_version", backup, "engine_version")
         checks.append(same(LAYER_SHAPE, "engine_version", version, cluster.get("EngineVersion")))
@@ -265,4 +279,3 @@ def _tag_verified(client: Any, backup: Backup, moment: Any) -> bool:
         return False
     client.add_tags_to_resource(ResourceName=backup.arn, Tags=tag_list({TAG_VERIFIED: stamp(moment)}))
     return True
-

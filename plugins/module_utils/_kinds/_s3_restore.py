@@ -38,7 +38,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._naming import
     tag_list,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
-from ansible_collections.steward.maintenance.plugins.module_utils._verify import count_within, same
+from ansible_collections.steward.maintenance.plugins.module_utils._verify import count_within
 
 MARKER = ".steward-restore-test.json"
 _CHUNK = 1024 * 1024
@@ -102,7 +102,9 @@ class S3Restore:
         """Make the empty scratch (bucket or marked prefix); the copying is the next step, in advance_scratch."""
         bucket = options.get("bucket")
         if bucket in (resource.id, resource.options.get("backup_bucket")):
-            raise ResourceError(f"scratch.s3.bucket '{bucket}' is the source or the backup bucket; restore tests never write there", "invalid")
+            raise ResourceError(
+                f"scratch.s3.bucket '{bucket}' is the source or the backup bucket; restore tests never write there", "invalid"
+            )
         details = {
             "bucket": bucket or name,
             "prefix": f"{name}/" if bucket else "",
@@ -208,8 +210,12 @@ class S3Restore:
         scope = f"{len(candidates)} of {len(entries)} objects" if sample else f"all {len(candidates)} objects"
         detail = f"{scope} hashed"
         if bad:
-            detail += f"; {len(mismatched)} differ from the manifest's SHA256, {len(unreadable)} unreadable: {_listed(bad[:_SHOWN], len(bad))}"
-        return Check(LAYER_CONTENT, "sha256", not bad and bool(candidates or not entries), len(candidates), len(candidates) - len(bad), detail)
+            detail += (
+                f"; {len(mismatched)} differ from the manifest's SHA256, {len(unreadable)} unreadable: {_listed(bad[:_SHOWN], len(bad))}"
+            )
+        return Check(
+            LAYER_CONTENT, "sha256", not bad and bool(candidates or not entries), len(candidates), len(candidates) - len(bad), detail
+        )
 
     def _user_check(self, scratch: Scratch, index: int, check: dict[str, Any], restored: dict[str, int]) -> Check:
         name, key = f"checks[{index}]", check["object"]
@@ -249,7 +255,17 @@ class S3Restore:
                     continue  # untagged: not provably steward's, never swept
                 raise
             if is_expired_scratch(name, tags, now):
-                expired.append(Scratch(self.name, name, name, "expired", f"arn:aws:s3:::{name}", {"bucket": name, "prefix": "", "created_bucket": True}, tags))
+                expired.append(
+                    Scratch(
+                        self.name,
+                        name,
+                        name,
+                        "expired",
+                        f"arn:aws:s3:::{name}",
+                        {"bucket": name, "prefix": "", "created_bucket": True},
+                        tags,
+                    )
+                )
         if options.get("bucket"):
             expired += self._expired_prefixes(options["bucket"], now)
         return expired
