@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 .PHONY: help venv collection demo test lint ruff ansible-lint sanity unit integration bench docs clean
 
 help:
-	@echo "make demo   set up, start a moto server on 127.0.0.1, seed a fleet, run playbooks/daily.yml twice"
+	@echo "make demo   set up, start a moto server on 127.0.0.1, seed a fleet, run the daily (twice), weekly and monthly plays"
 	@echo "make test   set up and run every check: ruff, ansible-lint, ansible-test sanity, unit, integration"
 	@echo "make bench  time backup of 600 resources and retention of 1,150 snapshots: ansible-playbook vs a boto3 loop"
 

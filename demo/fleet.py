@@ -126,6 +126,7 @@ def seed_demo_fleet(url: str) -> list[tuple[str, str, dict[str, Any]]]:
     objects.update({f"assets/icons/icon-{n}.svg": f"<svg id='{n}'/>".encode() for n in range(15)})
     create_bucket(aws, "network-visualizer-data-production", daily, objects)
     create_bucket(aws, "network-visualizer-data-production-backup", {"app": "network-visualizer", "role": "backup"})
+    create_restore_network(aws)  # where restore tests put scratch databases, away from production
     # What the daily play backs up, as (kind, id, options): the demo seeds a month of history for each.
     return [
         ("dynamodb", "network-visualizer-topology", {}),

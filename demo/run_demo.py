@@ -1,7 +1,8 @@
-"""`make demo`: a moto server on 127.0.0.1, a seeded fleet, playbooks/daily.yml twice, a readable summary.
+"""`make demo`: a moto server on 127.0.0.1, a seeded fleet, the daily, weekly and monthly plays, a readable summary.
 
-The second run is what an AWX retry (or tomorrow's run started too early) looks like: min_interval
-skips every resource that already has a fresh steward backup, so nothing is created twice.
+The second daily run is what an AWX retry (or tomorrow's run started too early) looks like: min_interval
+skips every resource that already has a fresh steward backup, so nothing is created twice. The weekly play
+restore-tests a random backup of every resource; the monthly play is the DR test against RTO/RPO tiers.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ STATE = ROOT / ".build" / "demo"
 HISTORY_DAYS = 30
 
 
-def run_play(url: str, ledger: Path, title: str) -> None:
+def run_play(url: str, ledger: Path, title: str, playbook: str = "daily.yml") -> None:
     print(f"\n===== {title} =====", flush=True)
     env = {**os.environ, **aws_env(url), "ANSIBLE_STDOUT_CALLBACK": "default", "ANSIBLE_NOCOLOR": "1"}
     command = [
@@ -37,7 +38,7 @@ def run_play(url: str, ledger: Path, title: str) -> None:
         f"@{HERE / 'vars.yml'}",
         "-e",
         json.dumps({"steward_endpoint_url": url, "steward_ledger": str(ledger)}),
-        str(ROOT / "playbooks" / "daily.yml"),
+        str(ROOT / "playbooks" / playbook),
     ]
     subprocess.run(command, env=env, check=True)
 
@@ -62,6 +63,23 @@ def summary(url: str, ledger: Path) -> None:
     manifests = [o["Key"] for o in listing if "/manifests/" in o["Key"]]
     stored = [o for o in listing if "/objects/" in o["Key"]]
     records = sorted(ledger.rglob("*.json"))
+    tests = [json.loads(path.read_text()) for path in ledger.rglob("restore_test/*.json")]
+    verdicts = [test["verdict"] for test in tests if test.get("verdict")]
+    scratch = [t for t in aws["dynamodb"].list_tables()["TableNames"] if t.startswith("steward-rt-")]
+    scratch += [b["Name"] for b in aws["s3"].list_buckets()["Buckets"] if b["Name"].startswith("steward-rt-")]
+    scratch += [
+        i["DBInstanceIdentifier"]
+        for i in aws["rds"].describe_db_instances()["DBInstances"]
+        if i["DBInstanceIdentifier"].startswith("steward-rt-")
+    ]
+    scratch += [
+        c["DBClusterIdentifier"]
+        for c in aws["rds"].describe_db_clusters()["DBClusters"]
+        if c["DBClusterIdentifier"].startswith("steward-rt-")
+    ]
+    scratch += [
+        v["VolumeId"] for v in aws["ec2"].describe_volumes(Filters=[{"Name": "tag:steward:restore-test", "Values": ["true"]}])["Volumes"]
+    ]
     print("\n===== what is in AWS (read back through boto3) =====")
     print("  (each resource: 30 days of history + today's backup, kept by keep_daily 7, keep_weekly 4, keep_monthly 3)")
     print(f"  DynamoDB on-demand backups by steward : {len(dynamodb):3}   (3 tagged tables; scratchpad-dev untouched)")
@@ -69,6 +87,10 @@ def summary(url: str, ledger: Path) -> None:
     print(f"  Aurora cluster snapshots by steward   : {len(aurora):3}")
     print(f"  EBS snapshots by steward              : {len(ebs):3}   (2 tagged volumes; build-runner-tmp untouched)")
     print(f"  S3 backup manifests                   : {len(manifests):3}   ({len(stored)} stored objects, each body once)")
+    print(
+        f"  Restore tests (weekly + monthly)      : {len(verdicts):3}   ({verdicts.count('passed')} passed, backups marked verified)"
+    )
+    print(f"  Scratch resources left behind         : {len(scratch):3}   (every restore test deletes its own)")
     print(f"  Ledger records                        : {len(records):3}   under {ledger}")
     if records:
         newest = json.loads(records[-1].read_text())
@@ -89,6 +111,8 @@ def main() -> int:
         print(f"one a day for {HISTORY_DAYS} days up to {yesterday:%Y-%m-%d %H:%M} UTC, made with the server's clock moved back")
         run_play(server.url, ledger, "run 1: the nightly backup, then retention prunes the month-old history")
         run_play(server.url, ledger, "run 2: an AWX retry ten minutes later (min_interval skips, retention deletes nothing)")
+        run_play(server.url, ledger, "weekly: restore a random backup of every resource into scratch, verify, clean up", "weekly.yml")
+        run_play(server.url, ledger, "monthly: the DR test, tier by tier against RTO and RPO", "monthly.yml")
         summary(server.url, ledger)
     print("\nmoto server stopped.")
     return 0

@@ -15,7 +15,7 @@ description:
   - V(dynamodb) restores the backup into a scratch table (on-demand billing); V(rds) restores the snapshot into a
     scratch DB instance; V(aurora) restores the cluster snapshot into a scratch cluster and adds one instance to it;
     V(ebs) creates a scratch volume from the snapshot; V(s3) copies the backup's objects out of the store into a new
-    scratch bucket, or under a C(steward-rt-.../) prefix of O(scratch.s3.bucket).
+    scratch bucket, or under a C(steward-rt-.../) prefix of C(scratch.s3.bucket).
   - "Verification is in layers, each reported in RV(resources[].checks): C(usable) the scratch resource is usable;
     C(shape) it matches the source as recorded when the backup was taken (DynamoDB key schema and indexes; RDS and
     Aurora engine, version, storage, encryption and the network it landed in; EBS size and encryption; S3 keys and
@@ -26,13 +26,13 @@ description:
     C(not_checked) with the reason, never as passed.
   - A test passes when no check failed and at least one check was made. RTO is the time from the restore request to
     the data verified; RPO is the age of the backup when the test started.
-  - Cleanup is guaranteed: the scratch resource is deleted whether the test passed, failed verification, failed to
+  - "Cleanup is guaranteed: the scratch resource is deleted whether the test passed, failed verification, failed to
     become usable or timed out, unless O(keep_scratch_on_failure). Every scratch resource is tagged
-    C(steward:restore-test=true) and C(steward:expires=<time>) so that O(sweep) can delete what an interrupted run left.
-  - Evidence: one ledger record per tested resource (C(restore_test) action) with the backup, the scratch resource,
+    C(steward:restore-test=true) and C(steward:expires=<time>) so that O(sweep) can delete what an interrupted run left."
+  - "Evidence: one ledger record per tested resource (C(restore_test) action) with the backup, the scratch resource,
     every check, the timings, the objectives and the C(verdict). A passing record marks the backup as verified for
     M(steward.maintenance.backup_retention)'s guard; RDS and Aurora snapshots, EBS snapshots and S3 manifests also get
-    a C(steward:verified=<time>) tag (DynamoDB backups take no tags).
+    a C(steward:verified=<time>) tag (DynamoDB backups take no tags)."
   - One resource failing never stops the others; the task fails after all were tried, naming the failed ones.
   - Check mode returns the plan (which backup would restore into which scratch name), with no mutating call and no
     ledger write.
@@ -115,7 +115,7 @@ options:
     type: str
   rpo:
     description:
-      - Recovery point objective, a duration such as V(24h): the tested backup may be at most this old.
+      - Recovery point objective, a duration such as V(24h). The tested backup may be at most this old.
     type: str
   fail_on_objective_miss:
     description: Whether missing O(rto) or O(rpo) fails the resource. The verdict on the data is reported either way.
