@@ -63,6 +63,7 @@ docs: collection
 	$(BIN)/ansible-doc steward.maintenance.backup
 	$(BIN)/ansible-doc steward.maintenance.backup_info
 	$(BIN)/ansible-doc steward.maintenance.backup_retention
+	$(BIN)/ansible-doc steward.maintenance.restore_test
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .ruff_cache

@@ -87,9 +87,7 @@ def summary(url: str, ledger: Path) -> None:
     print(f"  Aurora cluster snapshots by steward   : {len(aurora):3}")
     print(f"  EBS snapshots by steward              : {len(ebs):3}   (2 tagged volumes; build-runner-tmp untouched)")
     print(f"  S3 backup manifests                   : {len(manifests):3}   ({len(stored)} stored objects, each body once)")
-    print(
-        f"  Restore tests (weekly + monthly)      : {len(verdicts):3}   ({verdicts.count('passed')} passed, backups marked verified)"
-    )
+    print(f"  Restore tests (weekly + monthly)      : {len(verdicts):3}   ({verdicts.count('passed')} passed, backups marked verified)")
     print(f"  Scratch resources left behind         : {len(scratch):3}   (every restore test deletes its own)")
     print(f"  Ledger records                        : {len(records):3}   under {ledger}")
     if records:

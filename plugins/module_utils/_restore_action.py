@@ -296,20 +296,23 @@ def _wait_usable(context: Context, request: RestoreTestRequest, adapters: dict[s
                 # A restore that cannot go on fails its test now; botocore has already retried transient errors.
                 _fail(test, "restore_failed", f"restoring {test.backup.name} failed: {describe_error(outcome.error)[0]}")  # type: ignore[arg-type,union-attr]
                 continue
+            scratch: Scratch = outcome.value  # type: ignore[assignment]
+            test.scratch = scratch
             _show_scratch(test)
-            if test.scratch.state == AVAILABLE:  # type: ignore[union-attr]
-                test.usable_after_s = context.clock.monotonic() - test.started  # type: ignore[operator]
-            elif test.scratch.state == FAILED:  # type: ignore[union-attr]
-                _fail(test, "restore_failed", f"scratch {test.scratch.name} ended in state {test.scratch.details.get('status', FAILED)}")  # type: ignore[union-attr]
+            if scratch.state == AVAILABLE:
+                test.usable_after_s = context.clock.monotonic() - (test.started or 0.0)
+            elif scratch.state == FAILED:
+                _fail(test, "restore_failed", f"scratch {scratch.name} ended in state {scratch.details.get('status', FAILED)}")
         if not any(test.in_progress for test in tests):
             return
         remaining = deadline - context.clock.monotonic()
         if remaining <= 0:
             break
         context.clock.sleep(min(request.poll_interval_s, remaining))
+    waited = format_duration(request.wait_timeout_s)
     for test in tests:
-        if test.in_progress:
-            _fail(test, "timeout", f"scratch {test.scratch.name} not usable after wait_timeout {format_duration(request.wait_timeout_s)}")  # type: ignore[union-attr]
+        if test.in_progress and test.scratch is not None:
+            _fail(test, "timeout", f"scratch {test.scratch.name} not usable after wait_timeout {waited}")
 
 
 # --- phase 3: verify every usable scratch resource ------------------------------------------------------

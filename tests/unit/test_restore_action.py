@@ -29,13 +29,13 @@ DAILY = {"backup": "daily"}
 NETWORK = "steward-restore-tests"
 SCRATCH = {"rds": {"db_subnet_group": NETWORK}, "aurora": {"db_subnet_group": NETWORK}}
 S3_TARGET = {"kind": "s3", "names": ["data"], "options": {"backup_bucket": "data-backup"}}
-ALL = [
+ALL = (
     {"kind": "dynamodb", "names": ["topology"]},
     {"kind": "rds", "names": ["orders-db"]},
     {"kind": "aurora", "names": ["graph"]},
     {"kind": "ebs", "tags": DAILY},
     S3_TARGET,
-]
+)
 OBJECTS = {"a.txt": b"alpha", "b/c.txt": b"beta", "dup.txt": b"alpha", "d.bin": bytes(range(256)) * 10}
 
 
@@ -55,7 +55,7 @@ def fleet(aws):
 
 
 def backup(factory, clock, ledger_dir, targets=ALL):
-    params = {"targets": targets, "label": "daily", "tags": {}, "wait": False, "wait_timeout": "1h"}
+    params = {"targets": list(targets), "label": "daily", "tags": {}, "wait": False, "wait_timeout": "1h"}
     params.update(concurrency=4, retry_max_attempts=3, ledger=str(ledger_dir))
     payload, failure = _backup_action.run_backup(
         make_context(factory, clock, ledger_dir), _backup_action.parse_request(params, BACKUP_KINDS), BACKUP_KINDS
@@ -66,7 +66,7 @@ def backup(factory, clock, ledger_dir, targets=ALL):
 
 def request(targets=ALL, **overrides):
     params = {
-        "targets": targets,
+        "targets": list(targets),
         "scratch": SCRATCH,
         "wait_timeout": "1h",
         "scratch_ttl": "12h",
@@ -194,9 +194,10 @@ def _damage_rds(api, backup_id):
 
 
 def _damage_aurora(api, backup_id):
+    # The snapshot now restores a cluster whose encryption differs from the source's, as recorded at backup time.
     snapshot = get_backend("rds")[ACCOUNT][REGION].cluster_snapshots[backup_id]
     snapshot.cluster = copy.copy(snapshot.cluster)
-    snapshot.cluster.engine_version = "13.1"
+    snapshot.cluster.storage_encrypted = not snapshot.cluster.storage_encrypted
 
 
 def _damage_ebs(api, backup_id):
@@ -218,7 +219,7 @@ def _damage_s3(api, backup_id):
     [
         ("dynamodb", _damage_dynamodb, "item_count"),
         ("rds", _damage_rds, "engine_version"),
-        ("aurora", _damage_aurora, "engine_version"),
+        ("aurora", _damage_aurora, "storage_encrypted"),
         ("ebs", _damage_ebs, "size_gib"),
         ("s3", _damage_s3, "sha256"),
     ],

@@ -190,6 +190,9 @@ class AuroraRestore:
         }
         if options.get("vpc_security_group_ids"):
             kwargs["VpcSecurityGroupIds"] = list(options["vpc_security_group_ids"])
+        if backup.details.get("engine_version"):
+            # Without it AWS restores with the region's default version, not the snapshot's.
+            kwargs["EngineVersion"] = backup.details["engine_version"]
         cluster = self.client.restore_db_cluster_from_snapshot(**kwargs)["DBCluster"]
         details = {"instance": None, "instance_class": instance_class, "engine": kwargs["Engine"], "options": options}
         return Scratch(self.name, name, name, PENDING, cluster.get("DBClusterArn"), details, tags)
