@@ -30,6 +30,22 @@ def fleet_argument_spec(kind_choices: list[str]) -> dict[str, Any]:
         concurrency=dict(type="int", default=8),
         retry_mode=dict(type="str", default="standard", choices=["standard", "adaptive"]),
         retry_max_attempts=dict(type="int", default=10),
+        postgres=dict(
+            type="dict",
+            options=dict(
+                host=dict(type="str"),
+                port=dict(type="int"),
+                user=dict(type="str"),
+                password=dict(type="str", no_log=True),
+                sslmode=dict(type="str", choices=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
+                connect_timeout=dict(type="int"),
+                maintenance_db=dict(type="str"),
+                dump_dir=dict(type="path"),
+                dump_bucket=dict(type="str"),
+                dump_prefix=dict(type="str"),
+                bin_dir=dict(type="path"),
+            ),
+        ),
     )
 
 

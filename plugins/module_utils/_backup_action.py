@@ -60,7 +60,7 @@ def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> BackupReques
     """Every check that needs no API call, in the order a reader of the task would look."""
     concurrency, ledger = parse_common(params)
     return BackupRequest(
-        targets=parse_targets(params.get("targets"), kinds),
+        targets=parse_targets(params.get("targets"), kinds, params),
         label=validate_label("label", params.get("label")),
         min_interval_s=parse_optional_duration("min_interval", params.get("min_interval")),
         tags=validate_user_tags("tags", params.get("tags")),

@@ -34,7 +34,7 @@ def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> InfoRequest:
     if isinstance(max_backups, bool) or not isinstance(max_backups, int) or max_backups < 0:
         raise OptionError("max_backups", max_backups, "expected a whole number of 0 or more")
     return InfoRequest(
-        targets=parse_targets(params.get("targets"), kinds),
+        targets=parse_targets(params.get("targets"), kinds, params),
         rpo_s=parse_optional_duration("rpo", params.get("rpo")),
         max_backups=max_backups,
         fail_on_rpo_miss=bool(params.get("fail_on_rpo_miss")),

@@ -96,6 +96,8 @@ class Scratch:
     arn: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+    # The adapter's own state (e.g. a connection's options, with its password): never reported nor recorded.
+    private: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "id": self.id, "name": self.name, "state": self.state, "arn": self.arn, "details": self.details}

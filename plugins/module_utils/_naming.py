@@ -142,16 +142,27 @@ def scratch_tags(source: str, backup_id: str, run_id: str, expires: datetime) ->
     }
 
 
-def is_expired_scratch(name: str | None, tags: dict[str, str] | None, now: datetime) -> bool:
+def is_expired_scratch(name: str | None, tags: dict[str, str] | None, now: datetime, prefix: str = SCRATCH_PREFIX) -> bool:
     """True only for a resource that bears the scratch name prefix AND the restore-test tag AND a past expiry.
 
     Anything else, including a scratch resource whose expiry tag is missing or unreadable, is never swept.
     """
     tags = tags or {}
-    if not str(name or "").startswith(SCRATCH_PREFIX) or tags.get(TAG_RESTORE_TEST) != "true":
+    if not str(name or "").startswith(prefix) or tags.get(TAG_RESTORE_TEST) != "true":
         return False
     try:
         expires = datetime.strptime(tags.get(TAG_EXPIRES, ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     except ValueError:
         return False
     return expires <= as_utc(now)
+
+
+_STAMP_AT_END = re.compile(r"[-_](\d{8})[-_](\d{6})(?:\.json)?$")
+
+
+def created_from_name(name: str) -> datetime | None:
+    """The UTC time a steward name ends in; for stores without their own timestamps (S3 manifests, dumps)."""
+    match = _STAMP_AT_END.search(name)
+    if not match:
+        return None
+    return datetime.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)

@@ -42,7 +42,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._model import 
     Scratch,
     Selected,
 )
-from ansible_collections.steward.maintenance.plugins.module_utils._naming import scratch_name, scratch_tags
+from ansible_collections.steward.maintenance.plugins.module_utils._naming import scratch_tags
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult, failure_message, summarise
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import Target, parse_targets, validate_kind_options
 from ansible_collections.steward.maintenance.plugins.module_utils._verify import PASSED, failed_checks, verdict
@@ -78,7 +78,7 @@ class RestoreTestRequest:
 def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> RestoreTestRequest:
     """Every check that needs no API call; bad input never starts a restore."""
     concurrency, ledger = parse_common(params)
-    targets = parse_targets(params.get("targets"), kinds)
+    targets = parse_targets(params.get("targets"), kinds, params)
     pick, backup_id = params.get("pick"), params.get("backup_id")
     if backup_id is not None and (not isinstance(backup_id, str) or not backup_id):
         raise OptionError("backup_id", backup_id, "expected a backup id, name or ARN")
@@ -237,7 +237,7 @@ def _pick_and_restore(context: Context, request: RestoreTestRequest, adapter: An
     test.result.extra["backup"] = {"id": backup.id, "name": backup.name, "created": isoformat(backup.created), "origin": backup.origin}
     test.result.extra["rpo_s"] = round(age_s)
     options = request.scratch[resource.kind]
-    name = scratch_name(resource.id, now, adapter.scratch_name_max, strict=adapter.scratch_strict_names)
+    name = adapter.make_scratch_name(resource.id, now)
     test.result.extra["scratch"] = {"name": name}
     if adapter.scratch_exists(name, resource, options):
         raise ResourceError(
@@ -477,15 +477,22 @@ def _summary(results: list[ResourceResult], targets: list[dict[str, Any]], swept
 
 # --- sweeping what interrupted runs left behind -------------------------------------------------------
 def _sweep(context: Context, request: RestoreTestRequest, adapters: dict[str, Any], now: Any) -> list[dict[str, Any]]:
-    kinds = list(dict.fromkeys(target.kind for target in request.targets))
+    # One look per kind and place: AWS kinds look in the account and region, postgres on each server targeted.
+    places: dict[str, tuple[str, dict[str, Any]]] = {}
+    for target in request.targets:
+        options = {**target.options, **request.scratch[target.kind]}
+        place = {key: value for key, value in options.items() if key != "password"}
+        places.setdefault(f"{target.kind}:{sorted(place.items(), key=str)}", (target.kind, options))
     found: list[Scratch] = []
     entries: list[dict[str, Any]] = []
-    for outcome in fan_out(kinds, lambda kind: adapters[kind].find_expired_scratch(now, request.scratch[kind]), context.concurrency):
+    looks = fan_out(list(places.values()), lambda place: adapters[place[0]].find_expired_scratch(now, place[1]), context.concurrency)
+    for outcome in looks:
         if outcome.ok:
-            found.extend(outcome.value)  # type: ignore[arg-type]
+            seen = {(scratch.kind, scratch.id) for scratch in found}
+            found.extend(scratch for scratch in outcome.value if (scratch.kind, scratch.id) not in seen)  # type: ignore[union-attr]
         else:
             error = describe_error(outcome.error)[0]  # type: ignore[arg-type]
-            entries.append({"kind": outcome.item, "id": None, "name": None, "status": "failed", "error": f"listing failed: {error}"})
+            entries.append({"kind": outcome.item[0], "id": None, "name": None, "status": "failed", "error": f"listing failed: {error}"})
 
     def delete(scratch: Scratch) -> dict[str, Any]:
         entry = {

@@ -66,7 +66,7 @@ def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> RetentionReq
     if percent is not None and (isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 <= percent <= 100):
         raise OptionError("max_delete_percent", percent, "expected a number from 0 to 100")
     return RetentionRequest(
-        targets=parse_targets(params.get("targets"), kinds),
+        targets=parse_targets(params.get("targets"), kinds, params),
         policy=policy,
         include_unmanaged=bool(params.get("include_unmanaged")),
         min_keep=min_keep,

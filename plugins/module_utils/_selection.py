@@ -30,7 +30,7 @@ def select(targets: list[Target], adapters: dict[str, Any], concurrency: int) ->
     def resolve(target: Target) -> list[tuple[str, str | None]]:
         adapter = adapters[target.kind]
         if target.selector == "names":
-            return [(name, None) for name in target.names]
+            return [(name, None) for name in adapter.expand_names(target.names, target.options)]
         arns = target.arns if target.selector == "arns" else adapter.find_by_tags(target.tags)
         return [(adapter.id_from_arn(arn), arn) for arn in arns]
 

@@ -133,8 +133,13 @@ def _normalise_tag_selector(path: str, tags: Any) -> dict[str, list[str]]:
     return selector
 
 
-def parse_targets(raw: Any, kinds: dict[str, Any]) -> list[Target]:
-    """Turn the ``targets`` option into Targets; ``kinds`` maps kind name to its adapter class."""
+def parse_targets(raw: Any, kinds: dict[str, Any], module_params: dict[str, Any] | None = None) -> list[Target]:
+    """Turn the ``targets`` option into Targets; ``kinds`` maps kind name to its adapter class.
+
+    A kind with a ``shared_option`` (postgres: the ``postgres`` connection option) takes that module option's
+    values as defaults for its targets' options; its ``secret_options`` (a password) come only from there, where
+    the argument spec marks them no_log, never from ``targets[].options``.
+    """
     if not isinstance(raw, list) or not raw:
         raise OptionError("targets", raw, "expected a non-empty list of {kind, names | arns | tags}")
     targets = []
@@ -154,6 +159,8 @@ def parse_targets(raw: Any, kinds: dict[str, Any]) -> list[Target]:
                 "give exactly one of names, arns or tags, and not an empty one",
             )
         selector = chosen[0]
+        if selector not in adapter.selectors:
+            raise OptionError(f"{path}.{selector}", entry[selector], f"kind '{kind}' selects by {' or '.join(adapter.selectors)} only")
         target = Target(kind=kind, selector=selector, path=path)
         if selector == "names":
             target.names = _string_list(f"{path}.names", entry["names"])
@@ -165,7 +172,15 @@ def parse_targets(raw: Any, kinds: dict[str, Any]) -> list[Target]:
         else:
             target.tags = _normalise_tag_selector(f"{path}.tags", entry["tags"])
         target.exclude = _string_list(f"{path}.exclude", entry.get("exclude") or [])
-        target.options = validate_kind_options(path, kind, entry.get("options"), adapter.option_spec)
+        shared = ((module_params or {}).get(adapter.shared_option) if adapter.shared_option else None) or {}
+        given = entry.get("options") or {}
+        for secret in adapter.secret_options:
+            if isinstance(given, dict) and secret in given:
+                raise OptionError(f"{path}.options.{secret}", "********", f"give it in the {adapter.shared_option} option, which hides it")
+        defaults = {key: value for key, value in shared.items() if key in adapter.option_spec and value is not None}
+        target.options = validate_kind_options(path, kind, {**defaults, **given} if isinstance(given, dict) else given, adapter.option_spec)
+        adapter.check_options(f"{path}.options", target.options)
+        target.options.update({secret: shared.get(secret) for secret in adapter.secret_options})
         targets.append(target)
     return targets
 

@@ -84,7 +84,7 @@ options:
         description: The kind the check applies to.
         type: str
         required: true
-        choices: [dynamodb, s3]
+        choices: [dynamodb, postgres, s3]
       names:
         description: Only for these resources (names or ids); default every selected resource of O(checks[].kind).
         type: list
@@ -100,6 +100,12 @@ options:
         type: str
       sha256:
         description: V(s3) the SHA256 (64 lowercase hex digits) that object must have.
+        type: str
+      sql:
+        description: V(postgres) a query run in the scratch database (read-only); the first column of its first row is compared.
+        type: str
+      expect:
+        description: V(postgres) the value O(checks[].sql) must return, as text (V(42), V(t) for true).
         type: str
   item_count_tolerance:
     description:
@@ -371,12 +377,14 @@ def argument_spec() -> dict:
             elements="dict",
             default=[],
             options=dict(
-                kind=dict(type="str", required=True, choices=["dynamodb", "s3"]),
+                kind=dict(type="str", required=True, choices=["dynamodb", "postgres", "s3"]),
                 names=dict(type="list", elements="str"),
                 item=dict(type="dict"),
                 attributes=dict(type="dict"),
                 object=dict(type="str"),
                 sha256=dict(type="str"),
+                sql=dict(type="str"),
+                expect=dict(type="str"),
             ),
         ),
         item_count_tolerance=dict(type="float", default=0),

@@ -11,7 +11,8 @@ from __future__ import annotations
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.aurora import AuroraKind
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.dynamodb import DynamoDBKind
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.ebs import EBSKind
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.postgres import PostgresKind
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.rds import RDSKind
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.s3 import S3Kind
 
-BACKUP_KINDS = {kind.name: kind for kind in (DynamoDBKind, RDSKind, AuroraKind, EBSKind, S3Kind)}
+BACKUP_KINDS = {kind.name: kind for kind in (DynamoDBKind, RDSKind, AuroraKind, EBSKind, S3Kind, PostgresKind)}

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from ansible_collections.steward.maintenance.plugins.module_utils._clients import ClientFactory
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError, ResourceError
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Check, Resource, Scratch, Selected
+from ansible_collections.steward.maintenance.plugins.module_utils._naming import scratch_name
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
 try:
@@ -87,6 +88,16 @@ class BackupKind:
     strict_names: ClassVar[bool] = False
     # How many backups one refresh call can describe (EBS describes many snapshots at once).
     refresh_batch_size: ClassVar[int] = 1
+    # How targets may select resources of this kind.
+    selectors: ClassVar[tuple[str, ...]] = ("names", "arns", "tags")
+    # A module option whose values are defaults for this kind's target options (postgres: the connection).
+    shared_option: ClassVar[str | None] = None
+    # Options taken only from the shared option, which the argument spec marks no_log (a password).
+    secret_options: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def check_options(cls, path: str, options: dict[str, Any]) -> None:
+        """Checks across a target's options that a per-option spec cannot express (raise OptionError)."""
 
     def __init__(self, clients: ClientFactory) -> None:
         self.clients = clients
@@ -96,6 +107,10 @@ class BackupKind:
         return self.clients.client(self.service)
 
     # --- selection ---------------------------------------------------------------------------------
+    def expand_names(self, names: list[str], options: dict[str, Any]) -> list[str]:
+        """Names as the target gave them; a kind may expand a wildcard (postgres: ``*``, every database)."""
+        return names
+
     def id_from_arn(self, arn: str) -> str:
         """The resource id an ARN names; most kinds keep it after the last ':' or '/'."""
         return arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
@@ -166,6 +181,10 @@ class BackupKind:
     def validate_user_check(cls, path: str, check: dict[str, Any]) -> dict[str, Any]:
         """A user check of this kind, validated before any API call."""
         raise OptionError(f"{path}.kind", cls.name, "this kind has no user checks (dynamodb and s3 have)")
+
+    def make_scratch_name(self, resource_id: str, moment: datetime) -> str:
+        """The scratch resource's name: ``steward-rt-<source>-<stamp>`` within the service's rules."""
+        return scratch_name(resource_id, moment, self.scratch_name_max, strict=self.scratch_strict_names)
 
     def scratch_exists(self, name: str, resource: Resource, options: dict[str, Any]) -> bool:
         """Whether a resource by the scratch name exists already (steward never restores over one)."""

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc, isoformat
@@ -33,7 +32,12 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._s3_restore import S3Restore, validate_user_check
 from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, ORIGIN_STEWARD, Backup, Resource, Selected
-from ansible_collections.steward.maintenance.plugins.module_utils._naming import TAG_CADENCE, TAG_MANAGED, label_from_name
+from ansible_collections.steward.maintenance.plugins.module_utils._naming import (
+    TAG_CADENCE,
+    TAG_MANAGED,
+    created_from_name,
+    label_from_name,
+)
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
 BUCKET_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
@@ -44,7 +48,6 @@ _CHUNK = 1024 * 1024
 # at the same time may have just stored it and not yet written the manifest that references it.
 GC_GRACE = timedelta(hours=24)
 _NO_OBJECT_LOCK = ("ObjectLockConfigurationNotFoundError", "InvalidRequest", "NoSuchObjectLockConfiguration")
-_STAMP_IN_NAME = re.compile(r"-(\d{8})-(\d{6})$")
 
 
 def object_store_key(prefix: str, sha256: str) -> str:
@@ -286,7 +289,7 @@ class S3Kind(S3Restore, BackupKind):
 
     def _from_listing(self, resource: Resource, item: dict[str, Any]) -> Backup:
         name = item["Key"].rsplit("/", 1)[-1][: -len(".json")]
-        return self._backup(resource, name, item["Key"], _created_from_name(name) or as_utc(item["LastModified"]), None)
+        return self._backup(resource, name, item["Key"], created_from_name(name) or as_utc(item["LastModified"]), None)
 
     def _backup(self, resource: Resource, name: str, manifest_key: str, created: datetime, size: int | None) -> Backup:
         bucket = resource.options["backup_bucket"]
@@ -303,12 +306,3 @@ class S3Kind(S3Restore, BackupKind):
             size_bytes=size,
             details={"backup_bucket": bucket, "manifest_key": manifest_key},
         )
-
-
-def _created_from_name(name: str) -> datetime | None:
-    """Manifest names end in the backup's UTC time; that, not the object's LastModified, is its age."""
-    match = _STAMP_IN_NAME.search(name)
-    if not match:
-        return None
-
-    return datetime.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)

@@ -1,0 +1,253 @@
+# Copyright: (c) 2026, steward.maintenance contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Where PostgreSQL dumps live: a local directory or an S3 prefix, the same layout in both::
+
+    <dump_dir or s3://dump_bucket/dump_prefix>/<host>-<port>/<database>/<backup>.dump    pg_dump's custom format
+                                                                        /<backup>.json    the manifest (evidence)
+
+A dump is written first (a local one under a temporary name, renamed when complete) and its manifest last:
+a backup whose manifest exists is complete, which is what listing relies on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import IO, Any
+
+from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
+from ansible_collections.steward.maintenance.plugins.module_utils._naming import TAG_VERIFIED, stamp, tag_dict, tag_list
+
+_CHUNK = 1024 * 1024
+
+
+class _HashingReader:
+    """A file-like view of a stream that hashes and counts what passes through (for streamed uploads)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.head = b""
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.stream.read(size if size and size > 0 else _CHUNK)
+        self.digest.update(chunk)
+        if len(self.head) < 5:
+            self.head += chunk[: 5 - len(self.head)]
+        self.size += len(chunk)
+        return chunk
+
+
+def server_label(options: dict[str, Any]) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{options['host']}-{options['port']}")
+
+
+def open_store(clients: Any, options: dict[str, Any], database: str) -> DumpStore:
+    if options.get("dump_bucket"):
+        return S3DumpStore(clients.client("s3"), options["dump_bucket"], f"{options['dump_prefix']}/{server_label(options)}/{database}")
+    return LocalDumpStore(Path(options["dump_dir"]) / server_label(options) / database)
+
+
+def reopen_store(clients: Any, reference: dict[str, str]) -> DumpStore:
+    """The store a backup's ``store`` reference names (retention and restore tests work from the backup alone)."""
+    if reference["type"] == "s3":
+        return S3DumpStore(clients.client("s3"), reference["bucket"], reference["prefix"])
+    return LocalDumpStore(Path(reference["directory"]))
+
+
+class DumpStore:
+    location: str
+
+    def reference(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def check_writable(self) -> None:
+        raise NotImplementedError
+
+    def write_dump(self, name: str, stream: IO[bytes]) -> tuple[str, int, bytes]:
+        """Store a dump from a stream; returns its SHA256, size and first bytes."""
+        raise NotImplementedError
+
+    def written_dump_path(self, name: str) -> str | None:
+        """A local path of the dump just written, before it is published, for ``pg_restore --list``; None when remote."""
+        return None
+
+    def publish_dump(self, name: str) -> None:
+        """Make a written dump final (a local one is renamed into place; an S3 upload is final already)."""
+
+    def write_manifest(self, name: str, manifest: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def manifests(self) -> list[tuple[str, str, int | None]]:
+        """(backup name, manifest location, dump size) of every complete backup."""
+        raise NotImplementedError
+
+    def read_manifest(self, name: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def local_dump(self, name: str, scratch_dir: str) -> tuple[str, str]:
+        """A local path to the dump (downloaded into ``scratch_dir`` when remote) and the SHA256 of what was read."""
+        raise NotImplementedError
+
+    def delete(self, name: str) -> None:
+        raise NotImplementedError
+
+    def discard(self, name: str) -> None:
+        """Remove what a failed backup may have left (never a manifest: a failed backup has none)."""
+
+    def mark_verified(self, name: str, moment: Any) -> bool:
+        return False
+
+
+def _hash_file(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class LocalDumpStore(DumpStore):
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.location = str(directory)
+
+    def reference(self) -> dict[str, str]:
+        return {"type": "local", "directory": self.location}
+
+    def check_writable(self) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.directory, prefix=".steward-probe-"):
+                pass
+        except OSError as error:
+            raise ResourceError(f"dump_dir '{self.directory}' is not writable: {error.strerror or error}", "dump_dir") from None
+
+    def write_dump(self, name: str, stream: IO[bytes]) -> tuple[str, int, bytes]:
+        partial = self.directory / f".{name}.dump.partial"
+        reader = _HashingReader(stream)
+        with open(partial, "wb") as handle:
+            for chunk in iter(lambda: reader.read(_CHUNK), b""):
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return reader.digest.hexdigest(), reader.size, reader.head
+
+    def publish_dump(self, name: str) -> None:
+        os.replace(self.directory / f".{name}.dump.partial", self.directory / f"{name}.dump")
+
+    def dump_path(self, name: str) -> str:
+        return str(self.directory / f"{name}.dump")
+
+    def written_dump_path(self, name: str) -> str | None:
+        return str(self.directory / f".{name}.dump.partial")
+
+    def write_manifest(self, name: str, manifest: dict[str, Any]) -> str:
+        temporary = self.directory / f".{name}.json.partial"
+        temporary.write_text(json.dumps(manifest, sort_keys=True, indent=1))
+        os.replace(temporary, self.directory / f"{name}.json")
+        return str(self.directory / f"{name}.json")
+
+    def manifests(self) -> list[tuple[str, str, int | None]]:
+        if not self.directory.is_dir():
+            return []
+        found = []
+        for manifest in sorted(self.directory.glob("*.json")):
+            dump = manifest.with_suffix(".dump")
+            found.append((manifest.stem, str(manifest), dump.stat().st_size if dump.exists() else None))
+        return found
+
+    def read_manifest(self, name: str) -> dict[str, Any]:
+        return json.loads((self.directory / f"{name}.json").read_text())
+
+    def local_dump(self, name: str, scratch_dir: str) -> tuple[str, str]:
+        path = self.dump_path(name)
+        if not os.path.isfile(path):
+            raise ResourceError(f"dump file {path} is missing", "restore_failed")
+        return path, _hash_file(path)
+
+    def delete(self, name: str) -> None:
+        # The dump first: if that fails the manifest stays, the backup is still listed, and a rerun retries.
+        for path in (self.directory / f"{name}.dump", self.directory / f"{name}.json"):
+            path.unlink(missing_ok=True)
+
+    def discard(self, name: str) -> None:
+        (self.directory / f".{name}.dump.partial").unlink(missing_ok=True)
+
+
+class S3DumpStore(DumpStore):
+    def __init__(self, client: Any, bucket: str, prefix: str) -> None:
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix
+        self.location = f"s3://{bucket}/{prefix}"
+
+    def reference(self) -> dict[str, str]:
+        return {"type": "s3", "bucket": self.bucket, "prefix": self.prefix}
+
+    def _key(self, name: str, suffix: str) -> str:
+        return f"{self.prefix}/{name}{suffix}"
+
+    def check_writable(self) -> None:
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except Exception as error:  # noqa: BLE001 - any failure means the dumps cannot go there
+            raise ResourceError(f"dump_bucket '{self.bucket}' is not usable: {error}", "dump_bucket") from None
+
+    def write_dump(self, name: str, stream: IO[bytes]) -> tuple[str, int, bytes]:
+        reader = _HashingReader(stream)
+        # Managed transfer: multipart above 8 MiB, so a dump is streamed rather than held in memory.
+        self.client.upload_fileobj(reader, self.bucket, self._key(name, ".dump"))
+        return reader.digest.hexdigest(), reader.size, reader.head
+
+    def write_manifest(self, name: str, manifest: dict[str, Any]) -> str:
+        key = self._key(name, ".json")
+        body = json.dumps(manifest, sort_keys=True, indent=1).encode()
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
+        return f"s3://{self.bucket}/{key}"
+
+    def manifests(self) -> list[tuple[str, str, int | None]]:
+        sizes: dict[str, int] = {}
+        names: list[str] = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=f"{self.prefix}/"):
+            for item in page.get("Contents", []):
+                leaf = item["Key"][len(self.prefix) + 1 :]
+                if "/" in leaf:
+                    continue
+                if leaf.endswith(".json"):
+                    names.append(leaf[: -len(".json")])
+                elif leaf.endswith(".dump"):
+                    sizes[leaf[: -len(".dump")]] = item["Size"]
+        return [(name, f"s3://{self.bucket}/{self._key(name, '.json')}", sizes.get(name)) for name in sorted(names)]
+
+    def read_manifest(self, name: str) -> dict[str, Any]:
+        return json.loads(self.client.get_object(Bucket=self.bucket, Key=self._key(name, ".json"))["Body"].read())
+
+    def local_dump(self, name: str, scratch_dir: str) -> tuple[str, str]:
+        path = os.path.join(scratch_dir, f"{name}.dump")
+        body = self.client.get_object(Bucket=self.bucket, Key=self._key(name, ".dump"))["Body"]
+        digest = hashlib.sha256()
+        with open(path, "wb") as handle:
+            for chunk in iter(lambda: body.read(_CHUNK), b""):
+                digest.update(chunk)
+                handle.write(chunk)
+        return path, digest.hexdigest()
+
+    def delete(self, name: str) -> None:
+        for suffix in (".dump", ".json"):
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(name, suffix))
+
+    def discard(self, name: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(name, ".dump"))
+
+    def mark_verified(self, name: str, moment: Any) -> bool:
+        key = self._key(name, ".json")
+        tags = tag_dict(self.client.get_object_tagging(Bucket=self.bucket, Key=key).get("TagSet"))
+        tags[TAG_VERIFIED] = stamp(moment)
+        self.client.put_object_tagging(Bucket=self.bucket, Key=key, Tagging={"TagSet": tag_list(tags)})
+        return True

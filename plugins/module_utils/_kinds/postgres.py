@@ -1,0 +1,240 @@
+# Copyright: (c) 2026, steward.maintenance contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Self-hosted PostgreSQL databases: pg_dump custom-format dumps with evidence from the dump's own snapshot.
+
+A backup opens a REPEATABLE READ transaction, exports its snapshot, records every table's row count and content
+checksum in that transaction, then runs ``pg_dump --snapshot`` on the same snapshot: the evidence describes
+exactly the rows the dump holds, however busy the database is. The dump's exit status, stderr, header and table of
+contents are checked before its manifest is written; a backup without a manifest does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from datetime import datetime
+from typing import Any
+
+from ansible_collections.steward.maintenance.plugins.module_utils._clock import isoformat
+from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError, ResourceError
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import BackupKind, newest_first
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_store import open_store, reopen_store
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_tools import (
+    HAS_PSYCOPG,
+    client_program,
+    connect,
+    environment,
+    scrub,
+    server_major,
+    table_evidence,
+)
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._postgres_restore import (
+    PG_SCRATCH_PREFIX,
+    PostgresRestore,
+    validate_user_check,
+)
+from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, ORIGIN_STEWARD, Backup, Resource, Selected
+from ansible_collections.steward.maintenance.plugins.module_utils._naming import created_from_name, label_from_name
+from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
+
+if HAS_PSYCOPG:
+    from psycopg import IsolationLevel
+
+MANIFEST_SCHEMA = 1
+_ABSOLUTE = r"^/.*"
+_ERROR_LINE = re.compile(r"\berror:", re.IGNORECASE)
+# One line of `pg_restore --list`: "<id>; <oid> <oid> TABLE DATA <schema> <table> <owner>".
+_TABLE_DATA = re.compile(r"^\d+; \d+ \d+ TABLE DATA (\S+) (\S+) ")
+
+
+def _tail(text: str, lines: int = 3) -> str:
+    kept = [line for line in text.strip().splitlines() if line.strip()]
+    return " | ".join(kept[-lines:]) or "(no output)"
+
+
+class PostgresKind(PostgresRestore, BackupKind):
+    name = "postgres"
+    service = "s3"  # only for dumps kept in S3; the database itself is reached with psycopg and PostgreSQL's programs
+    tagging_type = ""
+    arn_pattern = r"(?!)"  # selected by names only
+    selectors = ("names",)
+    shared_option = "postgres"
+    secret_options = ("password",)
+    option_spec = {
+        "host": OptionSpec(default="localhost", pattern=r"^[A-Za-z0-9_.:%/-]+$", description="server host name or address"),
+        "port": OptionSpec(type="int", default=5432, minimum=1, description="server port"),
+        "user": OptionSpec(default="postgres", pattern=r"^\S+$", description="role to connect as"),
+        "sslmode": OptionSpec(
+            default="prefer", choices=("disable", "allow", "prefer", "require", "verify-ca", "verify-full"), description="libpq sslmode"
+        ),
+        "connect_timeout": OptionSpec(type="int", default=10, minimum=1, description="seconds to wait for a connection"),
+        "maintenance_db": OptionSpec(default="postgres", pattern=r"^\S+$", description="database to connect to for CREATE/DROP DATABASE"),
+        "dump_dir": OptionSpec(pattern=_ABSOLUTE, description="absolute directory for dumps on the host that runs the module"),
+        "dump_bucket": OptionSpec(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", description="S3 bucket for dumps"),
+        "dump_prefix": OptionSpec(
+            default="steward/postgres", pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$", description="key prefix"
+        ),
+        "bin_dir": OptionSpec(pattern=_ABSOLUTE, description="directory of pg_dump and pg_restore"),
+    }
+    user_check_fields = ("sql", "expect")
+    validate_user_check = staticmethod(validate_user_check)  # type: ignore[assignment]
+
+    @classmethod
+    def check_options(cls, path: str, options: dict[str, Any]) -> None:
+        if bool(options.get("dump_dir")) == bool(options.get("dump_bucket")):
+            raise OptionError(
+                f"{path}.dump_dir", options.get("dump_dir"), "give exactly one of dump_dir (an absolute directory) and dump_bucket"
+            )
+
+    # --- selection ---------------------------------------------------------------------------------
+    def expand_names(self, names: list[str], options: dict[str, Any]) -> list[str]:
+        """``*`` stands for every database that is not a template (nor a restore test's scratch database)."""
+        if "*" not in names:
+            return names
+        with connect(options, options["maintenance_db"], autocommit=True) as connection:
+            rows = connection.execute(
+                "SELECT datname FROM pg_database WHERE NOT datistemplate AND datallowconn AND datname NOT LIKE %s ORDER BY 1",
+                (PG_SCRATCH_PREFIX.replace("_", "\\_") + "%",),
+            ).fetchall()
+        return list(dict.fromkeys([name for name in names if name != "*"] + [row[0] for row in rows]))
+
+    def find_by_tags(self, selector: dict[str, list[str]]) -> list[str]:
+        raise ResourceError("postgres databases are selected by names", "invalid")
+
+    # --- backups ------------------------------------------------------------------------------------
+    def describe(self, selected: Selected) -> Resource:
+        options = selected.options
+        with connect(options, selected.id) as connection:
+            version = connection.info.server_version
+            size, tables = connection.execute(
+                "SELECT pg_database_size(current_database()), "
+                "(SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                " WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%%')"
+            ).fetchone()
+        details = {
+            "server": f"{options['host']}:{options['port']}",
+            "server_version": f"{version // 10000}.{version % 10000}",
+            "size_bytes": size,
+            "tables": tables,
+            "store": open_store(self.clients, options, selected.id).location,
+        }
+        return Resource(
+            self.name, selected.id, f"postgresql://{options['user']}@{options['host']}:{options['port']}/{selected.id}", details, options
+        )
+
+    def list_backups(self, resource: Resource) -> list[Backup]:
+        store = open_store(self.clients, resource.options, resource.id)
+        backups = []
+        for name, manifest, size in store.manifests():
+            created = created_from_name(name)
+            if created is None:
+                continue  # not a name steward gives: not ours to list, keep or delete
+            backups.append(self._backup(resource, name, manifest, created, size, store))
+        return newest_first(backups)
+
+    def _backup(self, resource: Resource, name: str, manifest: str, created: datetime, size: int | None, store: Any) -> Backup:
+        return Backup(
+            kind=self.name,
+            source_id=resource.id,
+            id=name,
+            arn=manifest,
+            name=name,
+            created=created,
+            state=AVAILABLE,
+            origin=ORIGIN_STEWARD,  # the store holds only what steward wrote
+            label=label_from_name(name),
+            size_bytes=size,
+            details={"manifest": manifest, "store": store.reference()},
+        )
+
+    def refresh_backup(self, backup: Backup) -> Backup:
+        return backup  # a dump is complete once its manifest exists
+
+    def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
+        options = resource.options
+        store = open_store(self.clients, options, resource.id)
+        store.check_writable()
+        connection = connect(options, resource.id)
+        try:
+            major = server_major(connection)
+            pg_dump = client_program("pg_dump", options, major)
+            pg_restore = client_program("pg_restore", options, major)
+            connection.isolation_level = IsolationLevel.REPEATABLE_READ
+            connection.read_only = True
+            with connection.cursor() as cursor:
+                # The snapshot is taken by this first statement; everything below sees the same rows as the dump.
+                cursor.execute("SELECT pg_export_snapshot()")
+                snapshot = cursor.fetchone()[0]
+                tables = table_evidence(cursor)
+                sha256, size, stderr = self._dump(pg_dump, snapshot, options, resource.id, store, name)
+        finally:
+            connection.rollback()
+            connection.close()
+        self._check_dump(pg_restore, options, store, name, size, tables, stderr)
+        store.publish_dump(name)
+        manifest = {
+            "schema": MANIFEST_SCHEMA,
+            "kind": self.name,
+            "backup_id": name,
+            "database": resource.id,
+            "server": resource.details.get("server"),
+            "server_version": resource.details.get("server_version"),
+            "created": isoformat(now),
+            "label": label_from_name(name),
+            "snapshot": snapshot,
+            "dump": {"format": "custom", "sha256": sha256, "size": size, "pg_dump": pg_dump, "pg_dump_major": major},
+            "tables": tables,
+            "tags": tags,
+        }
+        location = store.write_manifest(name, manifest)
+        backup = self._backup(resource, name, location, now, size, store)
+        backup.details.update({"sha256": sha256, "tables": len(tables), "rows": sum(table["rows"] for table in tables)})
+        return backup
+
+    def _dump(self, pg_dump: str, snapshot: str, options: dict[str, Any], database: str, store: Any, name: str) -> tuple[str, int, str]:
+        env = {**environment(options), "PGDATABASE": database}
+        with tempfile.TemporaryFile() as errors:
+            process = subprocess.Popen(
+                [pg_dump, "--format=custom", f"--snapshot={snapshot}", "--no-password"], stdout=subprocess.PIPE, stderr=errors, env=env
+            )
+            try:
+                sha256, size, head = store.write_dump(name, process.stdout)
+            except BaseException:
+                process.kill()
+                process.wait()
+                store.discard(name)
+                raise
+            finally:
+                process.stdout.close()  # type: ignore[union-attr]
+            returncode = process.wait()
+            errors.seek(0)
+            stderr = scrub(errors.read().decode("utf-8", "replace"), options)
+        # Some pg_dump builds have exited 0 after an error: the exit status, stderr and the header must all agree.
+        if returncode != 0 or _ERROR_LINE.search(stderr):
+            store.discard(name)
+            raise ResourceError(f"pg_dump failed (exit status {returncode}): {_tail(stderr)}", "dump_failed")
+        if size == 0 or head != b"PGDMP":
+            store.discard(name)
+            raise ResourceError(f"pg_dump wrote {size} bytes without a custom-format header: an empty or broken dump", "dump_failed")
+        return sha256, size, stderr
+
+    def _check_dump(
+        self, pg_restore: str, options: dict[str, Any], store: Any, name: str, size: int, tables: list[dict], stderr: str
+    ) -> None:
+        """Where the dump is local, read its table of contents back: every table counted must have its data in it."""
+        path = store.written_dump_path(name)
+        if path is None:
+            return  # streamed to S3: the restore test reads it back
+        listing = subprocess.run([pg_restore, "--list", path], capture_output=True, text=True, check=False, env=environment(options))
+        if listing.returncode != 0:
+            store.discard(name)
+            raise ResourceError(f"the dump's table of contents is unreadable: {_tail(scrub(listing.stderr, options))}", "dump_failed")
+        listed = {(match.group(1), match.group(2)) for match in map(_TABLE_DATA.match, listing.stdout.splitlines()) if match}
+        missing = [f"{table['schema']}.{table['table']}" for table in tables if (table["schema"], table["table"]) not in listed]
+        if missing:
+            store.discard(name)
+            raise ResourceError(f"the dump holds no data for {len(missing)} tables: {', '.join(missing[:5])}", "dump_failed")
+
+    def delete_backup(self, backup: Backup) -> None:
+        reopen_store(self.clients, backup.details["store"]).delete(backup.name)
