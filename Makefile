@@ -12,11 +12,14 @@ export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection demo test lint ruff ansible-lint sanity unit integration bench docs clean
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: help venv collection postgres demo test lint ruff ansible-lint sanity unit integration bench docs clean
 
 help:
 	@echo "make demo   set up, start a moto server on 127.0.0.1, seed a fleet, run the daily (twice), weekly and monthly plays"
 	@echo "make test   set up and run every check: ruff, ansible-lint, ansible-test sanity, unit, integration"
+	@echo "            (installs Debian's postgresql when missing; tests run their own cluster on 127.0.0.1)"
 	@echo "make bench  time backup of 600 resources and retention of 1,150 snapshots: ansible-playbook vs a boto3 loop"
 
 venv: $(VENV)/.installed
@@ -32,7 +35,15 @@ collection: venv
 	mkdir -p $(dir $(LINK)) $(ANSIBLE_LOCAL_TEMP) $(ANSIBLE_HOME)
 	ln -sfn $(CURDIR) $(LINK)
 
-demo: collection
+# PostgreSQL for the tests and the demo: Debian's server and client programs, installed when missing. Each run
+# starts its own throwaway cluster on 127.0.0.1 (demo/pg_server.py) and stops it afterwards.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v pg_dump >/dev/null; then \
+		echo "installing Debian's postgresql and postgresql-client"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql postgresql-client >/dev/null; \
+	fi
+
+demo: collection postgres
 	$(BIN)/python demo/run_demo.py
 
 test: lint sanity unit integration
@@ -49,10 +60,10 @@ ansible-lint: collection
 sanity: collection
 	$(BIN)/python tests/sanity/run_sanity.py
 
-unit: collection
+unit: collection postgres
 	$(BIN)/python -m pytest -q tests/unit
 
-integration: collection
+integration: collection postgres
 	$(BIN)/python -m pytest -q tests/integration
 
 bench: collection

@@ -37,7 +37,7 @@ class PgServer:
     """``with PgServer(root) as pg:`` gives a running cluster; ``pg.dsn(dbname)`` and ``pg.connection`` to use it."""
 
     def __init__(self, root: Path, port: int | None = None) -> None:
-        self.root = Path(root)
+        self.root = Path(root).resolve()
         self.port = port or free_port()
         self.bin = bin_dir()
         self.data = self.root / "data"

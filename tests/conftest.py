@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 COLLECTIONS = ROOT / ".build" / "collections"
@@ -15,3 +18,13 @@ if not LINK.exists():
 for path in (str(COLLECTIONS), str(ROOT / "demo")):
     if path not in sys.path:
         sys.path.insert(0, path)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A real PostgreSQL cluster (Debian's server, `make postgres` installs it) on 127.0.0.1 for the whole session."""
+    from pg_server import PgServer
+
+    root = ROOT / ".build" / f"pg-tests-{os.getpid()}"  # the server's own user must reach it: not under /tmp's 0700 dirs
+    with PgServer(root) as server:
+        yield server
