@@ -150,3 +150,26 @@ def seed_bench_fleet(url: str, per_kind: int, tag_value: str = "bench", workers:
     jobs += [(create_volume, f"bench-volume-{i:04d}") for i in range(per_kind)]
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(lambda job: job[0](aws, job[1], tags), jobs))
+
+
+PAZPAZ_SCHEMA = """
+CREATE TABLE practitioners (id serial PRIMARY KEY, name text NOT NULL, specialty text);
+CREATE TABLE clients (id serial PRIMARY KEY, practitioner_id int REFERENCES practitioners(id), name text, since date);
+CREATE TABLE appointments (id bigserial PRIMARY KEY, client_id int REFERENCES clients(id), starts timestamptz, status text);
+CREATE TABLE session_notes (id bigserial PRIMARY KEY, appointment_id bigint REFERENCES appointments(id), body text);
+INSERT INTO practitioners (name, specialty) SELECT 'practitioner ' || g, (ARRAY['massage', 'physio', 'osteo'])[1 + g % 3]
+  FROM generate_series(1, 12) g;
+INSERT INTO clients (practitioner_id, name, since) SELECT 1 + g % 12, 'client ' || g, date '2024-01-01' + g FROM generate_series(1, 400) g;
+INSERT INTO appointments (client_id, starts, status)
+  SELECT 1 + g % 400, timestamptz '2026-01-05 09:00' + g * interval '90 minutes', (ARRAY['done', 'done', 'cancelled'])[1 + g % 3]
+  FROM generate_series(1, 3000) g;
+INSERT INTO session_notes (appointment_id, body) SELECT id, 'note for appointment ' || id FROM appointments WHERE status = 'done';
+"""
+
+
+def seed_demo_database(pg: Any, name: str = "pazpaz") -> str:
+    """Seed 004's self-hosted PostgreSQL (PazPaz): practitioners, clients, appointments, session notes."""
+    pg.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pg.psql(f'CREATE DATABASE "{name}"')
+    pg.psql(PAZPAZ_SCHEMA, name)
+    return name

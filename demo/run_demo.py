@@ -19,15 +19,16 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from fleet import clients, seed_demo_fleet  # noqa: E402
+from fleet import clients, seed_demo_database, seed_demo_fleet  # noqa: E402
 from history import seed_daily_history  # noqa: E402
 from moto_server import MotoServer, aws_env  # noqa: E402
+from pg_server import PgServer  # noqa: E402
 
 STATE = ROOT / ".build" / "demo"
 HISTORY_DAYS = 30
 
 
-def run_play(url: str, ledger: Path, title: str, playbook: str = "daily.yml") -> None:
+def run_play(url: str, ledger: Path, postgres: dict, title: str, playbook: str = "daily.yml") -> None:
     print(f"\n===== {title} =====", flush=True)
     env = {**os.environ, **aws_env(url), "ANSIBLE_STDOUT_CALLBACK": "default", "ANSIBLE_NOCOLOR": "1"}
     command = [
@@ -37,13 +38,13 @@ def run_play(url: str, ledger: Path, title: str, playbook: str = "daily.yml") ->
         "-e",
         f"@{HERE / 'vars.yml'}",
         "-e",
-        json.dumps({"steward_endpoint_url": url, "steward_ledger": str(ledger)}),
+        json.dumps({"steward_endpoint_url": url, "steward_ledger": str(ledger), "steward_postgres": postgres}),
         str(ROOT / "playbooks" / playbook),
     ]
     subprocess.run(command, env=env, check=True)
 
 
-def summary(url: str, ledger: Path) -> None:
+def summary(url: str, ledger: Path, dumps: Path) -> None:
     aws = clients(url)
     tables = aws["dynamodb"].list_tables()["TableNames"]
     dynamodb = [
@@ -87,6 +88,7 @@ def summary(url: str, ledger: Path) -> None:
     print(f"  Aurora cluster snapshots by steward   : {len(aurora):3}")
     print(f"  EBS snapshots by steward              : {len(ebs):3}   (2 tagged volumes; build-runner-tmp untouched)")
     print(f"  S3 backup manifests                   : {len(manifests):3}   ({len(stored)} stored objects, each body once)")
+    print(f"  PostgreSQL dumps (pazpaz)             : {len(list(dumps.rglob('*.dump'))):3}   (each with per-table rows and checksums)")
     print(f"  Restore tests (weekly + monthly)      : {len(verdicts):3}   ({verdicts.count('passed')} passed, backups marked verified)")
     print(f"  Scratch resources left behind         : {len(scratch):3}   (every restore test deletes its own)")
     print(f"  Ledger records                        : {len(records):3}   under {ledger}")
@@ -100,19 +102,24 @@ def main() -> int:
     shutil.rmtree(STATE, ignore_errors=True)
     STATE.mkdir(parents=True)
     ledger = STATE / "ledger"
-    with MotoServer(log=STATE / "moto.log") as server:
-        print(f"moto server on {server.url} (loopback only)")
+    dumps = STATE / "dumps"
+    with MotoServer(log=STATE / "moto.log") as server, PgServer(STATE / "pg") as pg:
+        print(f"moto server on {server.url}, PostgreSQL {pg.psql('SHOW server_version')} on {pg.host}:{pg.port} (loopback only)")
         picks = seed_demo_fleet(server.url)
+        seed_demo_database(pg)
+        postgres = {**pg.connection, "dump_dir": str(dumps)}
         yesterday = datetime.now(timezone.utc).replace(hour=2, minute=0, second=0, microsecond=0) - timedelta(days=1)
         made = seed_daily_history(server, picks, HISTORY_DAYS, yesterday)
-        print(f"seeded the network-visualizer fleet ({len(picks)} resources to back up) and {made} backdated steward backups:")
-        print(f"one a day for {HISTORY_DAYS} days up to {yesterday:%Y-%m-%d %H:%M} UTC, made with the server's clock moved back")
-        run_play(server.url, ledger, "run 1: the nightly backup, then retention prunes the month-old history")
-        run_play(server.url, ledger, "run 2: an AWX retry ten minutes later (min_interval skips, retention deletes nothing)")
-        run_play(server.url, ledger, "weekly: restore a random backup of every resource into scratch, verify, clean up", "weekly.yml")
-        run_play(server.url, ledger, "monthly: the DR test, tier by tier against RTO and RPO", "monthly.yml")
-        summary(server.url, ledger)
-    print("\nmoto server stopped.")
+        print(f"seeded the network-visualizer fleet ({len(picks)} resources to back up), the pazpaz database, and {made} backdated")
+        print(f"steward backups: one a day for {HISTORY_DAYS} days up to {yesterday:%Y-%m-%d %H:%M} UTC (server clock moved back)")
+        run_play(server.url, ledger, postgres, "run 1: the nightly backup, then retention prunes the month-old history")
+        run_play(server.url, ledger, postgres, "run 2: an AWX retry ten minutes later (min_interval skips, retention deletes nothing)")
+        run_play(
+            server.url, ledger, postgres, "weekly: restore a random backup of every resource into scratch, verify, clean up", "weekly.yml"
+        )
+        run_play(server.url, ledger, postgres, "monthly: the DR test, tier by tier against RTO and RPO", "monthly.yml")
+        summary(server.url, ledger, dumps)
+    print("\nmoto server and PostgreSQL stopped.")
     return 0
 
 

@@ -6,12 +6,18 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: backup
-short_description: Back up a whole fleet of DynamoDB tables, RDS instances, Aurora clusters, EBS volumes and S3 buckets
+short_description: Back up a whole fleet of DynamoDB tables, RDS and Aurora databases, EBS volumes, S3 buckets and PostgreSQL databases
 version_added: 0.1.0
 description:
   - One task backs up every selected resource, concurrently, selected by names, ARNs or tags.
   - V(dynamodb) takes an on-demand backup; V(rds) a manual DB snapshot; V(aurora) a manual cluster snapshot;
-    V(ebs) a snapshot; V(s3) an incremental, content-addressed copy into a backup bucket.
+    V(ebs) a snapshot; V(s3) an incremental, content-addressed copy into a backup bucket; V(postgres) a C(pg_dump)
+    custom-format dump of a self-hosted database into a directory or an S3 bucket.
+  - "V(postgres) dumps carry their evidence: in one REPEATABLE READ transaction steward exports a snapshot, records
+    every table's row count and content checksum, and runs C(pg_dump --snapshot) on that same snapshot, so the
+    manifest (C(<backup>.json) beside C(<backup>.dump)) describes exactly what the dump holds, however busy the
+    database. pg_dump's exit status and stderr, the dump's header, its SHA256 and (for a local dump) its table of
+    contents are checked; a failed, empty or truncated dump is a failure and leaves no backup behind."
   - "Every backup is named C(steward-<source>-<label>-<YYYYmmdd-HHMMSS>) (UTC) and, where the service takes tags,
     tagged C(steward:managed=true), C(steward:source=<ARN or id>), C(steward:cadence=<label>) and
     C(steward:created=<time>) on top of O(tags). DynamoDB backups cannot carry tags: their name and the ledger mark them."
@@ -125,6 +131,20 @@ EXAMPLES = r"""
         options:
           backup_bucket: network-visualizer-data-production-backup
           storage_class: GLACIER
+
+- name: Dump every database of a self-hosted PostgreSQL server, with per-table evidence, to S3
+  steward.maintenance.backup:
+    label: daily
+    min_interval: 20h
+    postgres:
+      host: db.internal.example.com
+      user: backup
+      password: "{{ vault_pg_backup_password }}"
+      sslmode: require
+      dump_bucket: clinic-db-dumps
+    targets:
+      - kind: postgres
+        names: ["*"]
 """
 
 RETURN = r"""

@@ -15,13 +15,15 @@ description:
   - V(dynamodb) restores the backup into a scratch table (on-demand billing); V(rds) restores the snapshot into a
     scratch DB instance; V(aurora) restores the cluster snapshot into a scratch cluster and adds one instance to it;
     V(ebs) creates a scratch volume from the snapshot; V(s3) copies the backup's objects out of the store into a new
-    scratch bucket, or under a C(steward-rt-.../) prefix of C(scratch.s3.bucket).
+    scratch bucket, or under a C(steward-rt-.../) prefix of C(scratch.s3.bucket); V(postgres) creates a scratch
+    database C(steward_rt_<database>_<YYYYmmdd_HHMMSS>) on the same server and C(pg_restore)s the dump into it.
   - "Verification is in layers, each reported in RV(resources[].checks): C(usable) the scratch resource is usable;
     C(shape) it matches the source as recorded when the backup was taken (DynamoDB key schema and indexes; RDS and
     Aurora engine, version, storage, encryption and the network it landed in; EBS size and encryption; S3 keys and
-    sizes against the manifest); C(content) DynamoDB item count by a consistent scan against the count recorded at
-    backup time (O(item_count_tolerance)), S3 every restored object's SHA256 against the manifest (or a sample);
-    C(user) O(checks), items or objects that must exist with given values."
+    sizes against the manifest; PostgreSQL the set of tables); C(content) DynamoDB item count by a consistent scan
+    against the count recorded at backup time (O(item_count_tolerance)), S3 every restored object's SHA256 against
+    the manifest (or a sample), PostgreSQL the dump's SHA256 and every table's row count and content checksum against
+    those recorded in the dump's own snapshot; C(user) O(checks), items, objects or SQL results that must match."
   - RDS, Aurora and EBS rows and blocks cannot be read through the AWS API; their C(content) check is reported as
     C(not_checked) with the reason, never as passed.
   - A test passes when no check failed and at least one check was made. RTO is the time from the restore request to
@@ -31,8 +33,8 @@ description:
     C(steward:restore-test=true) and C(steward:expires=<time>) so that O(sweep) can delete what an interrupted run left."
   - "Evidence: one ledger record per tested resource (C(restore_test) action) with the backup, the scratch resource,
     every check, the timings, the objectives and the C(verdict). A passing record marks the backup as verified for
-    M(steward.maintenance.backup_retention)'s guard; RDS and Aurora snapshots, EBS snapshots and S3 manifests also get
-    a C(steward:verified=<time>) tag (DynamoDB backups take no tags)."
+    M(steward.maintenance.backup_retention)'s guard; RDS and Aurora snapshots, EBS snapshots, S3 manifests and
+    PostgreSQL manifests kept in S3 also get a C(steward:verified=<time>) tag (DynamoDB backups and local dumps take no tags)."
   - One resource failing never stops the others; the task fails after all were tried, naming the failed ones.
   - Check mode returns the plan (which backup would restore into which scratch name), with no mutating call and no
     ledger write.
@@ -70,6 +72,8 @@ options:
       - "V(s3): C(bucket) an existing bucket to restore into, under a C(steward-rt-.../) prefix marked by a
         C(.steward-restore-test.json) object (default: a new bucket C(steward-rt-...) per test); C(sample) how many
         objects' SHA256 are checked (default V(0), all)."
+      - "V(postgres): C(jobs) (default V(2)) parallel C(pg_restore) jobs. The scratch database is made on the target's
+        server with the target's connection; its marker (restore-test tags and expiry) is a JSON comment on it."
       - V(dynamodb) takes no scratch options.
     type: dict
     default: {}
@@ -136,8 +140,9 @@ options:
   sweep:
     description:
       - Before testing, delete expired scratch resources of the kinds in O(targets) that an interrupted earlier run
-        left behind. Only resources whose name starts with C(steward-rt-) AND that carry C(steward:restore-test=true)
-        and a past C(steward:expires) are deleted; nothing else, ever. Listed in RV(swept).
+        left behind. Only resources whose name starts with C(steward-rt-) (PostgreSQL C(steward_rt_)) AND that carry
+        C(steward:restore-test=true) (for a database, in its marker comment) and a past C(steward:expires) are
+        deleted; nothing else, ever. Listed in RV(swept).
     type: bool
     default: false
   scratch_ttl:
@@ -220,6 +225,26 @@ EXAMPLES = r"""
       - kind: ebs
         tags: {backup: daily}
   register: dr_test
+
+- name: Weekly - restore last night's dump of each clinic database into a scratch database and prove every table
+  steward.maintenance.restore_test:
+    pick: newest
+    rpo: 26h
+    postgres:
+      host: 127.0.0.1
+      user: steward
+      password: "{{ vault_pg_password }}"
+      dump_dir: /var/backups/steward
+    scratch:
+      postgres:
+        jobs: 4
+    targets:
+      - kind: postgres
+        names: [pazpaz]
+    checks:
+      - kind: postgres
+        sql: SELECT count(*) > 0 FROM appointments
+        expect: "t"
 
 - name: Test one named snapshot and keep the scratch database if it fails
   steward.maintenance.restore_test:

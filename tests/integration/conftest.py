@@ -85,5 +85,16 @@ def play(endpoint, tmp_path):
     return run
 
 
+@pytest.fixture
+def demo_vars(pg_server, tmp_path):
+    """demo/vars.yml as the demo runs it: with the pazpaz database seeded and steward_postgres pointing at it."""
+    import yaml
+    from fleet import seed_demo_database
+
+    seed_demo_database(pg_server)
+    loaded = yaml.safe_load((ROOT / "demo" / "vars.yml").read_text())
+    return {**loaded, "steward_postgres": {**pg_server.connection, "dump_dir": str(tmp_path / "dumps")}}
+
+
 def ledger_records(directory: Path) -> list[dict[str, Any]]:
     return [json.loads(path.read_text()) for path in sorted(directory.rglob("*.json"))]

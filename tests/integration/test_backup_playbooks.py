@@ -5,8 +5,6 @@ from __future__ import annotations
 from conftest import ROOT, ledger_records
 from fleet import create_table, seed_demo_fleet
 
-DAILY_TARGETS_FILE = ROOT / "demo" / "vars.yml"
-
 
 def steward_backups(api) -> dict[str, list[str]]:
     tables = api["dynamodb"].list_tables()["TableNames"]
@@ -24,12 +22,11 @@ def steward_backups(api) -> dict[str, list[str]]:
     }
 
 
-def test_daily_playbook_check_apply_idempotent(api, endpoint, play, tmp_path):
-    import yaml
-
+def test_daily_playbook_check_apply_idempotent(api, endpoint, play, tmp_path, demo_vars):
     seed_demo_fleet(endpoint)
     ledger = tmp_path / "ledger"
-    extravars = {**yaml.safe_load(DAILY_TARGETS_FILE.read_text()), "steward_ledger": str(ledger)}
+    extravars = {**demo_vars, "steward_ledger": str(ledger)}
+    dumps = tmp_path / "dumps"
     daily = ROOT / "playbooks" / "daily.yml"
 
     checked = play(daily, extravars, check=True, diff=True)
@@ -37,7 +34,8 @@ def test_daily_playbook_check_apply_idempotent(api, endpoint, play, tmp_path):
     assert all(not found for found in steward_backups(api).values()), "check mode created a backup"
     assert not ledger.exists(), "check mode wrote the ledger"
     planned = checked.result("Back up the selected fleet")
-    assert planned["summary"]["planned"] == 9 and planned["changed"] is True
+    assert planned["summary"]["planned"] == 10 and planned["changed"] is True
+    assert not dumps.exists() or not list(dumps.rglob("*.dump")), "check mode dumped a database"
 
     applied = play(daily, extravars)
     assert applied.rc == 0, applied.stdout
@@ -48,15 +46,17 @@ def test_daily_playbook_check_apply_idempotent(api, endpoint, play, tmp_path):
     assert tags["steward:managed"] == "true" and tags["steward:cadence"] == "daily"
     untouched = api["dynamodb"].list_backups(TableName="scratchpad-dev")["BackupSummaries"]
     assert [b for b in untouched if b["TableName"] == "scratchpad-dev"] == []
+    assert len(list(dumps.rglob("steward-pazpaz-daily-*.dump"))) == 1 and len(list(dumps.rglob("steward-pazpaz-daily-*.json"))) == 1
     records = ledger_records(ledger)
-    assert len(records) == 10 and sum(r["status"] == "created" for r in records) == 9
+    assert len(records) == 11 and sum(r["status"] == "created" for r in records) == 10
     freshness = applied.result("Read backup freshness against the RPO")
-    assert freshness["summary"]["ok"] == 9 and freshness["summary"]["rpo_missed"] == 0
+    assert freshness["summary"]["ok"] == 10 and freshness["summary"]["rpo_missed"] == 0
 
     again = play(daily, extravars)
     assert again.rc == 0, again.stdout
     assert again.result("Back up the selected fleet")["changed"] is False
-    assert again.result("Back up the selected fleet")["summary"]["skipped"] == 10
+    assert again.result("Back up the selected fleet")["summary"]["skipped"] == 11
+    assert len(list(dumps.rglob("*.dump"))) == 1, "the rerun dumped again"
     assert steward_backups(api) == backups, "the rerun created or removed backups"
 
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import copy
 
-import yaml
 from conftest import ROOT, ledger_records
 from fleet import seed_demo_fleet
 
-DEMO_VARS = yaml.safe_load((ROOT / "demo" / "vars.yml").read_text())
 WEEKLY, MONTHLY, DAILY = (ROOT / "playbooks" / name for name in ("weekly.yml", "monthly.yml", "daily.yml"))
-TESTED = 9  # the demo fleet's resources with backups (the Aurora member is skipped, with a reason)
+TESTED = 10  # the demo fleet's resources with backups, the pazpaz database included (the Aurora member is skipped)
 
 
 def leftovers(api) -> list[str]:
@@ -24,22 +22,26 @@ def leftovers(api) -> list[str]:
     return tables + scratch + [v["VolumeId"] for v in volumes]
 
 
-def backed_up_fleet(endpoint, play, ledger):
+def scratch_databases(pg_server) -> str:
+    return pg_server.psql("SELECT string_agg(datname, ',') FROM pg_database WHERE datname LIKE 'steward\\_rt\\_%'")
+
+
+def backed_up_fleet(endpoint, play, ledger, demo_vars):
     seed_demo_fleet(endpoint)
-    daily = play(DAILY, {**DEMO_VARS, "steward_ledger": str(ledger)})
+    daily = play(DAILY, {**demo_vars, "steward_ledger": str(ledger)})
     assert daily.rc == 0, daily.stdout[-3000:]
 
 
-def test_weekly_restore_tests_check_apply_idempotent(api, endpoint, play, tmp_path):
+def test_weekly_restore_tests_check_apply_idempotent(api, endpoint, play, tmp_path, demo_vars, pg_server):
     ledger = tmp_path / "ledger"
-    backed_up_fleet(endpoint, play, ledger)
-    extravars = {**DEMO_VARS, "steward_ledger": str(ledger)}
+    backed_up_fleet(endpoint, play, ledger, demo_vars)
+    extravars = {**demo_vars, "steward_ledger": str(ledger)}
 
     checked = play(WEEKLY, extravars, check=True, diff=True)
     assert checked.rc == 0, checked.stdout[-3000:]
     planned = checked.result("Restore-test the selected fleet")
     assert planned["summary"]["planned"] == TESTED
-    assert all(r["scratch"]["name"].startswith("steward-rt-") for r in planned["resources"] if r["status"] == "planned")
+    assert all(r["scratch"]["name"].startswith(("steward-rt-", "steward_rt_")) for r in planned["resources"] if r["status"] == "planned")
     assert leftovers(api) == [] and not [r for r in ledger_records(ledger) if r["action"] == "restore_test"]
 
     applied = play(WEEKLY, extravars)
@@ -47,8 +49,8 @@ def test_weekly_restore_tests_check_apply_idempotent(api, endpoint, play, tmp_pa
     tested = applied.result("Restore-test the selected fleet")
     assert tested["summary"]["passed"] == TESTED and tested["summary"]["failed"] == 0
     user_checks = [c for r in tested["resources"] for c in r.get("checks", []) if c["layer"] == "user"]
-    assert len(user_checks) == 2 and all(c["result"] == "passed" for c in user_checks)
-    assert leftovers(api) == []
+    assert len(user_checks) == 3 and all(c["result"] == "passed" for c in user_checks)
+    assert leftovers(api) == [] and scratch_databases(pg_server) == ""
     records = [r for r in ledger_records(ledger) if r["action"] == "restore_test" and r["verdict"] is not None]
     assert len(records) == TESTED and {r["verdict"] for r in records} == {"passed"}
 
@@ -58,16 +60,16 @@ def test_weekly_restore_tests_check_apply_idempotent(api, endpoint, play, tmp_pa
     assert rerun["changed"] is False and rerun["summary"]["skipped"] == TESTED + 1
 
 
-def test_monthly_dr_test_runs_every_tier_then_fails_on_a_missed_objective(api, endpoint, play, tmp_path):
+def test_monthly_dr_test_runs_every_tier_then_fails_on_a_missed_objective(api, endpoint, play, tmp_path, demo_vars, pg_server):
     ledger = tmp_path / "ledger"
-    backed_up_fleet(endpoint, play, ledger)
-    extravars = {**DEMO_VARS, "steward_ledger": str(ledger)}
+    backed_up_fleet(endpoint, play, ledger, demo_vars)
+    extravars = {**demo_vars, "steward_ledger": str(ledger)}
 
     passed = play(MONTHLY, extravars)
     assert passed.rc == 0, passed.stdout[-3000:]
     assert "DR test passed" in passed.stdout
 
-    tiers = copy.deepcopy(DEMO_VARS["steward_dr_tiers"])
+    tiers = copy.deepcopy(demo_vars["steward_dr_tiers"])
     tiers[0]["rpo"] = "1s"  # the Database tier's backups are older than that: its objective is missed
     missed = play(MONTHLY, {**extravars, "steward_dr_tiers": tiers})
     assert missed.rc != 0
@@ -77,4 +79,4 @@ def test_monthly_dr_test_runs_every_tier_then_fails_on_a_missed_objective(api, e
     runs = [r for r in ledger_records(ledger) if r["action"] == "restore_test" and r["verdict"] == "passed"]
     # a missed RPO fails the resource, not the verdict on its data: both runs verified all nine backups
     assert len(runs) == 2 * TESTED
-    assert leftovers(api) == []
+    assert leftovers(api) == [] and scratch_databases(pg_server) == ""
