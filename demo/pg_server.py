@@ -92,7 +92,12 @@ class PgServer:
             stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 30
-        while subprocess.run([str(self.bin / "pg_isready"), "-h", self.host, "-p", str(self.port)], capture_output=True).returncode != 0:
+        while (
+            subprocess.run(
+                [str(self.bin / "pg_isready"), "-h", self.host, "-p", str(self.port)], capture_output=True, check=False
+            ).returncode
+            != 0
+        ):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"PostgreSQL did not start; see {self.log}")
             time.sleep(0.2)
@@ -111,7 +116,7 @@ class PgServer:
         """Run SQL with the server's own psql (tests and seeding only)."""
         env = {**os.environ, "PGPASSWORD": self.password}
         command = [str(self.bin / "psql"), "-h", self.host, "-p", str(self.port), "-U", self.user, "-d", dbname]
-        done = subprocess.run([*command, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql], env=env, capture_output=True, text=True)
+        done = subprocess.run([*command, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql], env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"psql failed: {done.stderr.strip()}")
         return done.stdout.strip()
