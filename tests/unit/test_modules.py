@@ -38,7 +38,10 @@ def no_aws_calls(monkeypatch):
             {"targets": [{"kind": "dynamodb", "names": ["t"], "options": {"storage_class": "GLACIER"}}]},
             "targets[0].options.storage_class: not an option of kind 'dynamodb'",
         ),
-        ({"targets": [{"kind": "tape", "names": ["t"]}]}, "value of kind must be one of: aurora, dynamodb, ebs, rds, s3, got: tape"),
+        (
+            {"targets": [{"kind": "tape", "names": ["t"]}]},
+            "value of kind must be one of: aurora, dynamodb, ebs, postgres, rds, s3, got: tape",
+        ),
     ],
 )
 def test_bad_input_fails_before_any_client_exists(args, needle, capsys, no_aws_calls):

@@ -340,3 +340,28 @@ def test_dumps_stream_to_s3_and_restore_from_there(pg_server, database, aws, fac
     payload, failure = restore_test(factory, clock, ledger, pg_server, target)
     assert failure is None and payload["resources"][0]["status"] == "passed"
     assert payload["resources"][0]["backup_tagged_verified"] is True
+
+
+# pg_dump wrapped so that it misbehaves the ways dumps really go wrong; the real pg_dump does the dumping.
+BROKEN_DUMPS = {
+    "truncated": ('"$REAL" "$@" | head -c 3000', "the dump does not read back"),
+    "empty": ("exit 0", "wrote 0 bytes without a custom-format header"),
+    "failing": ('exec "$REAL" "$@" --table=no_such_table', "pg_dump failed (exit status 1): pg_dump: error: no matching tables were found"),
+    "failing_with_exit_0": ('"$REAL" "$@" --table=no_such_table; exit 0', "pg_dump failed (exit status 0): pg_dump: error: no matching"),
+}
+
+
+@pytest.mark.parametrize("how", sorted(BROKEN_DUMPS))
+def test_a_failed_empty_or_truncated_dump_is_a_failure_and_leaves_nothing(pg_server, database, dumps, factory, clock, tmp_path, how):
+    body, message = BROKEN_DUMPS[how]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "pg_dump"
+    script.write_text(f'#!/bin/sh\nREAL={pg_server.bin}/pg_dump\ncase "$1" in --version) exec "$REAL" --version;; esac\n{body}\n')
+    script.chmod(0o755)
+    (bin_dir / "pg_restore").symlink_to(pg_server.bin / "pg_restore")
+    directory = tmp_path / "dumps"
+    resource = backup(factory, clock, tmp_path / "ledger", pg_server, targets(database, directory, bin_dir=str(bin_dir)))[0]["resources"][0]
+    assert (resource["status"], resource["error_code"]) == ("failed", "dump_failed")
+    assert message in resource["error"]
+    assert [path.name for path in directory.rglob("*") if path.is_file()] == []  # no dump, no partial, no manifest

@@ -26,10 +26,15 @@ _CHUNK = 1024 * 1024
 
 
 class _HashingReader:
-    """A file-like view of a stream that hashes and counts what passes through (for streamed uploads)."""
+    """A file-like view of a stream that hashes and counts what passes through (for streamed uploads).
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    With a ``sink`` (a validator's stdin), every chunk is also written there; a sink that stops reading early
+    (it found the stream broken) is closed and left alone, and its own verdict says why.
+    """
+
+    def __init__(self, stream: IO[bytes], sink: IO[bytes] | None = None) -> None:
         self.stream = stream
+        self.sink = sink
         self.digest = hashlib.sha256()
         self.size = 0
         self.head = b""
@@ -40,6 +45,11 @@ class _HashingReader:
         if len(self.head) < 5:
             self.head += chunk[: 5 - len(self.head)]
         self.size += len(chunk)
+        if self.sink is not None and chunk:
+            try:
+                self.sink.write(chunk)
+            except (BrokenPipeError, OSError):
+                self.sink = None
         return chunk
 
 
@@ -69,13 +79,9 @@ class DumpStore:
     def check_writable(self) -> None:
         raise NotImplementedError
 
-    def write_dump(self, name: str, stream: IO[bytes]) -> tuple[str, int, bytes]:
-        """Store a dump from a stream; returns its SHA256, size and first bytes."""
+    def write_dump(self, name: str, stream: IO[bytes], sink: IO[bytes] | None = None) -> tuple[str, int, bytes]:
+        """Store a dump from a stream (copying it into ``sink`` as it goes); returns its SHA256, size and first bytes."""
         raise NotImplementedError
-
-    def written_dump_path(self, name: str) -> str | None:
-        """A local path of the dump just written, before it is published, for ``pg_restore --list``; None when remote."""
-        return None
 
     def publish_dump(self, name: str) -> None:
         """Make a written dump final (a local one is renamed into place; an S3 upload is final already)."""
@@ -128,9 +134,9 @@ class LocalDumpStore(DumpStore):
         except OSError as error:
             raise ResourceError(f"dump_dir '{self.directory}' is not writable: {error.strerror or error}", "dump_dir") from None
 
-    def write_dump(self, name: str, stream: IO[bytes]) -> tuple[str, int, bytes]:
+    def write_dump(self, name: str, stream: IO[bytes], sink: IO[bytes] | None = None) -> tuple[str, int, bytes]:
         partial = self.directory / f".{name}.dump.partial"
-        reader = _HashingReader(stream)
+        reader = _HashingReader(stream, sink)
         with open(partial, "wb") as handle:
             for chunk in iter(lambda: reader.read(_CHUNK), b""):
                 handle.write(chunk)
@@ -143,9 +149,6 @@ class LocalDumpStore(DumpStore):
 
     def dump_path(self, name: str) -> str:
         return str(self.directory / f"{name}.dump")
-
-    def written_dump_path(self, name: str) -> str | None:
-        return str(self.directory / f".{name}.dump.partial")
 
     def write_manifest(self, name: str, manifest: dict[str, Any]) -> str:
         temporary = self.directory / f".{name}.json.partial"
@@ -199,8 +202,8 @@ class S3DumpStore(DumpStore):
         except Exception as error:  # noqa: BLE001 - any failure means the dumps cannot go there
             raise ResourceError(f"dump_bucket '{self.bucket}' is not usable: {error}", "dump_bucket") from None
 
-    def write_dump(self, name: str, stream: IO[bytes]) -> tuple[str, int, bytes]:
-        reader = _HashingReader(stream)
+    def write_dump(self, name: str, stream: IO[bytes], sink: IO[bytes] | None = None) -> tuple[str, int, bytes]:
+        reader = _HashingReader(stream, sink)
         # Managed transfer: multipart above 8 MiB, so a dump is streamed rather than held in memory.
         self.client.upload_fileobj(reader, self.bucket, self._key(name, ".dump"))
         return reader.digest.hexdigest(), reader.size, reader.head

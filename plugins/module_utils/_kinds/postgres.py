@@ -10,6 +10,7 @@ contents are checked before its manifest is written; a backup without a manifest
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import tempfile
@@ -44,8 +45,12 @@ if HAS_PSYCOPG:
 MANIFEST_SCHEMA = 1
 _ABSOLUTE = r"^/.*"
 _ERROR_LINE = re.compile(r"\berror:", re.IGNORECASE)
-# One line of `pg_restore --list`: "<id>; <oid> <oid> TABLE DATA <schema> <table> <owner>".
-_TABLE_DATA = re.compile(r"^\d+; \d+ \d+ TABLE DATA (\S+) (\S+) ")
+# pg_restore --verbose names every table whose data it read: 'pg_restore: processing data for table "public.x"'.
+_PROCESSED = re.compile(r'processing data for table "(.+)"$')
+
+
+def _without_progress(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if "processing" not in line and "creating" not in line and "executing" not in line)
 
 
 def _tail(text: str, lines: int = 3) -> str:
@@ -167,11 +172,11 @@ class PostgresKind(PostgresRestore, BackupKind):
                 cursor.execute("SELECT pg_export_snapshot()")
                 snapshot = cursor.fetchone()[0]
                 tables = table_evidence(cursor)
-                sha256, size, stderr = self._dump(pg_dump, snapshot, options, resource.id, store, name)
+                sha256, size, dumped = self._dump(pg_dump, pg_restore, snapshot, options, resource.id, store, name)
         finally:
             connection.rollback()
             connection.close()
-        self._check_dump(pg_restore, options, store, name, size, tables, stderr)
+        self._check_tables(store, name, tables, dumped)
         store.publish_dump(name)
         manifest = {
             "schema": MANIFEST_SCHEMA,
@@ -192,46 +197,57 @@ class PostgresKind(PostgresRestore, BackupKind):
         backup.details.update({"sha256": sha256, "tables": len(tables), "rows": sum(table["rows"] for table in tables)})
         return backup
 
-    def _dump(self, pg_dump: str, snapshot: str, options: dict[str, Any], database: str, store: Any, name: str) -> tuple[str, int, str]:
+    def _dump(
+        self, pg_dump: str, pg_restore: str, snapshot: str, options: dict[str, Any], database: str, store: Any, name: str
+    ) -> tuple[str, int, set[str]]:
+        """Stream pg_dump into the store and, at the same time, into ``pg_restore --file=/dev/null``, which reads the
+        whole archive as a restore would: a truncated or corrupt dump is caught here, in one pass, local or S3."""
         env = {**environment(options), "PGDATABASE": database}
-        with tempfile.TemporaryFile() as errors:
-            process = subprocess.Popen(
-                [pg_dump, "--format=custom", f"--snapshot={snapshot}", "--no-password"], stdout=subprocess.PIPE, stderr=errors, env=env
+        with tempfile.TemporaryFile() as dump_errors, tempfile.TemporaryFile() as check_errors:
+            dumper = subprocess.Popen(
+                [pg_dump, "--format=custom", f"--snapshot={snapshot}", "--no-password"], stdout=subprocess.PIPE, stderr=dump_errors, env=env
+            )
+            checker = subprocess.Popen(
+                [pg_restore, "--verbose", "--file=/dev/null"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=check_errors,
+                env=env,
             )
             try:
-                sha256, size, head = store.write_dump(name, process.stdout)
+                sha256, size, head = store.write_dump(name, dumper.stdout, checker.stdin)
             except BaseException:
-                process.kill()
-                process.wait()
+                for process in (dumper, checker):
+                    process.kill()
+                    process.wait()
                 store.discard(name)
                 raise
             finally:
-                process.stdout.close()  # type: ignore[union-attr]
-            returncode = process.wait()
-            errors.seek(0)
-            stderr = scrub(errors.read().decode("utf-8", "replace"), options)
-        # Some pg_dump builds have exited 0 after an error: the exit status, stderr and the header must all agree.
-        if returncode != 0 or _ERROR_LINE.search(stderr):
+                dumper.stdout.close()  # type: ignore[union-attr]
+                # A checker that stopped reading early may refuse the close; its exit status below says why.
+                with contextlib.suppress(OSError):
+                    checker.stdin.close()  # type: ignore[union-attr]
+            dump_status, check_status = dumper.wait(), checker.wait()
+            dump_errors.seek(0)
+            check_errors.seek(0)
+            dump_stderr = scrub(dump_errors.read().decode("utf-8", "replace"), options)
+            check_stderr = scrub(check_errors.read().decode("utf-8", "replace"), options)
+        problem = None
+        # Some pg_dump builds have exited 0 after an error: the exit status, stderr and the archive must all agree.
+        if dump_status != 0 or _ERROR_LINE.search(dump_stderr):
+            problem = f"pg_dump failed (exit status {dump_status}): {_tail(dump_stderr)}"
+        elif size == 0 or head != b"PGDMP":
+            problem = f"pg_dump wrote {size} bytes without a custom-format header: an empty or broken dump"
+        elif check_status != 0:
+            problem = f"the dump does not read back (pg_restore exit status {check_status}): {_tail(_without_progress(check_stderr))}"
+        if problem:
             store.discard(name)
-            raise ResourceError(f"pg_dump failed (exit status {returncode}): {_tail(stderr)}", "dump_failed")
-        if size == 0 or head != b"PGDMP":
-            store.discard(name)
-            raise ResourceError(f"pg_dump wrote {size} bytes without a custom-format header: an empty or broken dump", "dump_failed")
-        return sha256, size, stderr
+            raise ResourceError(problem, "dump_failed")
+        return sha256, size, {match.group(1) for match in map(_PROCESSED.search, check_stderr.splitlines()) if match}
 
-    def _check_dump(
-        self, pg_restore: str, options: dict[str, Any], store: Any, name: str, size: int, tables: list[dict], stderr: str
-    ) -> None:
-        """Where the dump is local, read its table of contents back: every table counted must have its data in it."""
-        path = store.written_dump_path(name)
-        if path is None:
-            return  # streamed to S3: the restore test reads it back
-        listing = subprocess.run([pg_restore, "--list", path], capture_output=True, text=True, check=False, env=environment(options))
-        if listing.returncode != 0:
-            store.discard(name)
-            raise ResourceError(f"the dump's table of contents is unreadable: {_tail(scrub(listing.stderr, options))}", "dump_failed")
-        listed = {(match.group(1), match.group(2)) for match in map(_TABLE_DATA.match, listing.stdout.splitlines()) if match}
-        missing = [f"{table['schema']}.{table['table']}" for table in tables if (table["schema"], table["table"]) not in listed]
+    def _check_tables(self, store: Any, name: str, tables: list[dict], dumped: set[str]) -> None:
+        """Every table counted in the snapshot must have had its data read back from the dump."""
+        missing = [f"{t['schema']}.{t['table']}" for t in tables if f"{t['schema']}.{t['table']}" not in dumped]
         if missing:
             store.discard(name)
             raise ResourceError(f"the dump holds no data for {len(missing)} tables: {', '.join(missing[:5])}", "dump_failed")
