@@ -3,8 +3,9 @@
 """The ``restore_test`` action: restore a backup of every selected resource into scratch, verify, measure, clean up.
 
 In phases across the fleet, so N tests take about as long as the slowest: pick and restore (concurrently),
-wait for every scratch resource together, verify (concurrently), then delete every scratch resource in a
-``finally``. No service-specific code: each step is a kind adapter's.
+poll every scratch resource in shared rounds, verifying each the round it becomes usable (so one test's RTO never
+includes another's wait), then delete every scratch resource in a ``finally``. No service-specific code: each
+step is a kind adapter's.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._ledger import
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
     FAILED,
-    PENDING,
     Backup,
     Check,
     Resource,
@@ -169,7 +169,8 @@ class _Test:
 
     @property
     def in_progress(self) -> bool:
-        return self.scratch is not None and self.result.status != "failed" and self.scratch.state == PENDING
+        """Restored or restoring, and neither failed nor verified yet."""
+        return self.scratch is not None and self.result.status != "failed" and self.verdict is None
 
 
 def run_restore_test(context: Context, request: RestoreTestRequest, kinds: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -185,8 +186,7 @@ def run_restore_test(context: Context, request: RestoreTestRequest, kinds: dict[
     tests = [outcome.value for outcome in fan_out(selection.selected, start, context.concurrency)]
     try:
         if not context.check_mode:
-            _wait_usable(context, request, adapters, tests)
-            _verify_all(context, request, adapters, tests)
+            _wait_and_verify(context, request, adapters, tests)
     finally:
         # Whatever happened above, every scratch resource this run made is deleted (or kept on purpose).
         _clean_up(context, request, adapters, tests)
@@ -283,26 +283,35 @@ def _pick(request: RestoreTestRequest, resource: Resource, backups: list[Backup]
     return in_scope[0]
 
 
-# --- phase 2: wait for every scratch resource together ------------------------------------------------
-def _wait_usable(context: Context, request: RestoreTestRequest, adapters: dict[str, Any], tests: list[_Test]) -> None:
+# --- phase 2: wait for every scratch resource together, verifying each as it becomes usable ------------
+def _wait_and_verify(context: Context, request: RestoreTestRequest, adapters: dict[str, Any], tests: list[_Test]) -> None:
+    """Poll every restore in shared rounds; each scratch resource is verified in the round it becomes usable, so
+    one test's RTO never includes waiting for another's restore."""
     deadline = context.clock.monotonic() + request.wait_timeout_s
+
+    def step(test: _Test) -> None:
+        try:
+            test.scratch = adapters[test.result.kind].advance_scratch(test.scratch)
+        except Exception as error:  # noqa: BLE001 - a restore that cannot go on fails its own test only
+            # botocore has already retried transient errors: this one is the restore's.
+            _fail(test, "restore_failed", f"restoring {test.backup.name} failed: {describe_error(error)[0]}")  # type: ignore[union-attr]
+            return
+        _show_scratch(test)
+        scratch = test.scratch
+        if scratch.state == FAILED:
+            _fail(test, "restore_failed", f"scratch {scratch.name} ended in state {scratch.details.get('status', FAILED)}")
+        elif scratch.state == AVAILABLE:
+            test.usable_after_s = context.clock.monotonic() - (test.started or 0.0)
+            try:
+                _verify(context, request, adapters[test.result.kind], test)
+            except Exception as error:  # noqa: BLE001 - reported as this test's failure; cleanup still follows
+                _fail(test, "verify_failed", f"verification could not run: {describe_error(error)[0]}")
+
     while True:
         pending = [test for test in tests if test.in_progress]
         if not pending:
             return
-        for outcome in fan_out(pending, lambda test: adapters[test.result.kind].advance_scratch(test.scratch), context.concurrency):
-            test = outcome.item
-            if not outcome.ok:
-                # A restore that cannot go on fails its test now; botocore has already retried transient errors.
-                _fail(test, "restore_failed", f"restoring {test.backup.name} failed: {describe_error(outcome.error)[0]}")  # type: ignore[arg-type,union-attr]
-                continue
-            scratch: Scratch = outcome.value  # type: ignore[assignment]
-            test.scratch = scratch
-            _show_scratch(test)
-            if scratch.state == AVAILABLE:
-                test.usable_after_s = context.clock.monotonic() - (test.started or 0.0)
-            elif scratch.state == FAILED:
-                _fail(test, "restore_failed", f"scratch {scratch.name} ended in state {scratch.details.get('status', FAILED)}")
+        fan_out(pending, step, context.concurrency)  # step records every outcome on its test
         if not any(test.in_progress for test in tests):
             return
         remaining = deadline - context.clock.monotonic()
@@ -315,33 +324,23 @@ def _wait_usable(context: Context, request: RestoreTestRequest, adapters: dict[s
             _fail(test, "timeout", f"scratch {test.scratch.name} not usable after wait_timeout {waited}")
 
 
-# --- phase 3: verify every usable scratch resource ------------------------------------------------------
-def _verify_all(context: Context, request: RestoreTestRequest, adapters: dict[str, Any], tests: list[_Test]) -> None:
-    ready = [test for test in tests if test.scratch is not None and test.scratch.state == AVAILABLE and test.result.status != "failed"]
-
-    def verify(test: _Test) -> None:
-        user_checks = [
-            check
-            for check in request.checks
-            if check["kind"] == test.result.kind and (not check["names"] or test.result.id in check["names"])
-        ]
-        evidence = Evidence(
-            recorded_source=recorded_source(context.ledger, test.result.kind, test.result.id, test.backup.id),  # type: ignore[union-attr]
-            item_count_tolerance=request.item_count_tolerance,
-            seed=context.run_id,
-            user_checks=user_checks,
-        )
-        test.checks = adapters[test.result.kind].verify(test.resource, test.backup, test.scratch, evidence)
-        # RTO ends when the data is proven usable, not when the service says the resource is.
-        test.result.extra["rto_s"] = round(context.clock.monotonic() - test.started, 1)  # type: ignore[operator]
-        test.verdict = verdict(test.checks)
-
-    for outcome in fan_out(ready, verify, context.concurrency):
-        if not outcome.ok:
-            _fail(outcome.item, "verify_failed", f"verification could not run: {describe_error(outcome.error)[0]}")  # type: ignore[arg-type]
+def _verify(context: Context, request: RestoreTestRequest, adapter: Any, test: _Test) -> None:
+    user_checks = [
+        check for check in request.checks if check["kind"] == test.result.kind and (not check["names"] or test.result.id in check["names"])
+    ]
+    evidence = Evidence(
+        recorded_source=recorded_source(context.ledger, test.result.kind, test.result.id, test.backup.id),  # type: ignore[union-attr]
+        item_count_tolerance=request.item_count_tolerance,
+        seed=context.run_id,
+        user_checks=user_checks,
+    )
+    test.checks = adapter.verify(test.resource, test.backup, test.scratch, evidence)
+    # RTO ends when the data is proven usable, not when the service says the resource is.
+    test.result.extra["rto_s"] = round(context.clock.monotonic() - (test.started or 0.0), 1)
+    test.verdict = verdict(test.checks)
 
 
-# --- phase 4: clean up ----------------------------------------------------------------------------------
+# --- phase 3: clean up ----------------------------------------------------------------------------------
 def _clean_up(context: Context, request: RestoreTestRequest, adapters: dict[str, Any], tests: list[_Test]) -> None:
     made = [test for test in tests if test.scratch is not None]
 

@@ -16,8 +16,9 @@ description:
   - "V(postgres) dumps carry their evidence: in one REPEATABLE READ transaction steward exports a snapshot, records
     every table's row count and content checksum, and runs C(pg_dump --snapshot) on that same snapshot, so the
     manifest (C(<backup>.json) beside C(<backup>.dump)) describes exactly what the dump holds, however busy the
-    database. pg_dump's exit status and stderr, the dump's header, its SHA256 and (for a local dump) its table of
-    contents are checked; a failed, empty or truncated dump is a failure and leaves no backup behind."
+    database. The dump is read back by C(pg_restore) as it streams to the store; pg_dump's exit status and stderr,
+    the dump's header, that read-back and the tables it holds are checked, so a failed, empty or truncated dump is a
+    failure and leaves no backup behind."
   - "Every backup is named C(steward-<source>-<label>-<YYYYmmdd-HHMMSS>) (UTC) and, where the service takes tags,
     tagged C(steward:managed=true), C(steward:source=<ARN or id>), C(steward:cadence=<label>) and
     C(steward:created=<time>) on top of O(tags). DynamoDB backups cannot carry tags: their name and the ledger mark them."

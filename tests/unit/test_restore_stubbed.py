@@ -222,3 +222,47 @@ def test_a_missed_rto_fails_the_resource_but_not_the_verdict_unless_told_otherwi
         resource = payload["resources"][0]
         assert (resource["status"], resource["verdict"], resource["rto_met"]) == (status, "passed", False)
         assert resource["objectives_missed"] == ["RTO 10s exceeds 5s"]
+
+
+def stub_second_table(stubs: Stubbed, name: str) -> tuple[str, str]:
+    """The start calls for a second table ``name``, like stub_start's for orders; returns its scratch name and ARN."""
+    dynamodb, arn = stubs["dynamodb"], TABLE_ARN.replace("orders", name)
+    scratch, backup_arn = f"steward-rt-{name}-20261124-030000", BACKUP_ARN.replace("orders", name)
+    dynamodb.add_response("describe_table", table(name, arn, "ACTIVE"), {"TableName": name})
+    summary = {"TableName": name, "BackupArn": backup_arn, "BackupName": f"steward-{name}-daily-20261124-020000",
+               "BackupStatus": "AVAILABLE", "BackupType": "USER", "BackupCreationDateTime": BACKUP_TIME}  # fmt: skip
+    dynamodb.add_response("list_backups", {"BackupSummaries": [summary]}, {"TableName": name})
+    dynamodb.add_client_error("describe_table", "ResourceNotFoundException", "no such table", expected_params={"TableName": scratch})
+    restored = {"TableDescription": table(scratch, f"{arn}-rt", "CREATING")["Table"]}
+    dynamodb.add_response(
+        "restore_table_from_backup", restored, {"TargetTableName": scratch, "BackupArn": backup_arn, "BillingModeOverride": ANY}
+    )
+    dynamodb.add_response("tag_resource", {}, {"ResourceArn": f"{arn}-rt", "Tags": ANY})
+    return scratch, f"{arn}-rt"
+
+
+def test_n_restores_wait_together_so_the_run_takes_the_slowest_not_the_sum():
+    """orders is usable after 10 s, invoices after 20 s: polled together the run sleeps 20 s (one by one: 30 s),
+    and orders' RTO is its own 10 s, not the 20 s the slower restore took."""
+    stubs = Stubbed()
+    dynamodb = stubs["dynamodb"]
+    stub_start(stubs)
+    other, other_arn = stub_second_table(stubs, "invoices")
+    # concurrency 1 keeps the calls in this order; the rounds are shared all the same
+    stub_poll(stubs, "CREATING", restoring=True)  # t=0
+    dynamodb.add_response("describe_table", table(other, other_arn, "CREATING", True), {"TableName": other})
+    stub_poll(stubs, "ACTIVE")  # t=10: orders usable, and verified in the same round
+    stub_verify(stubs, restored_count=3)
+    dynamodb.add_response("describe_table", table(other, other_arn, "CREATING", True), {"TableName": other})
+    dynamodb.add_response("describe_table", table(other, other_arn, "ACTIVE"), {"TableName": other})  # t=20
+    dynamodb.add_client_error("describe_table", "InternalServerError", "not this time", expected_params={"TableName": other})
+    stub_delete(stubs)
+    dynamodb.add_response("delete_table", {"TableDescription": {"TableName": other}}, {"TableName": other})
+    clock = FixedClock(NOW)
+    request_ = request(targets=[{"kind": "dynamodb", "names": ["orders", "invoices"]}], concurrency=1)
+    payload, _failure = run_restore_test(make_context(stubs.factory, clock, concurrency=1), request_, BACKUP_KINDS)
+    stubs.assert_done()
+    assert clock.monotonic() == 20.0
+    orders, invoices = payload["resources"]
+    assert (orders["status"], orders["rto_s"]) == ("passed", 10.0)
+    assert (invoices["error_code"], invoices["cleanup"]) == ("verify_failed", "deleted")  # and its failure stays its own
