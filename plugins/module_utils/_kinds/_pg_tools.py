@@ -71,6 +71,12 @@ def connect(options: dict[str, Any], dbname: str, autocommit: bool = False) -> A
         raise ResourceError(f"cannot connect to database '{dbname}' on {options['host']}:{options['port']}: {message}", code) from None
 
 
+def last_lines(text: str, lines: int = 3) -> str:
+    """The end of a program's stderr, where its reason is, on one line."""
+    kept = [line for line in text.strip().splitlines() if line.strip()]
+    return " | ".join(kept[-lines:]) or "(no output)"
+
+
 def environment(options: dict[str, Any]) -> dict[str, str]:
     """libpq's variables for the client programs; the password never appears on a command line."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}

@@ -23,6 +23,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_too
     client_program,
     connect,
     environment,
+    last_lines,
     quote,
     scrub,
     server_major,
@@ -63,11 +64,6 @@ def validate_user_check(path: str, check: dict[str, Any]) -> dict[str, Any]:
         if check.get(field_name):
             raise OptionError(f"{path}.{field_name}", check[field_name], "not a field of a postgres check (sql, expect)")
     return {"sql": query, "expect": str(expect), "names": check.get("names") or []}
-
-
-def _tail(text: str, lines: int = 3) -> str:
-    kept = [line for line in text.strip().splitlines() if line.strip()]
-    return " | ".join(kept[-lines:]) or "(no output)"
 
 
 class PostgresRestore:
@@ -125,7 +121,7 @@ class PostgresRestore:
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         if done.returncode != 0:
-            raise ResourceError(f"pg_restore exited {done.returncode}: {_tail(scrub(done.stderr, options))}", "restore_failed")
+            raise ResourceError(f"pg_restore exited {done.returncode}: {last_lines(scrub(done.stderr, options))}", "restore_failed")
 
     def verify(self, resource: Resource, backup: Backup, scratch: Scratch, evidence: Evidence) -> list[Check]:
         manifest = reopen_store(self.clients, scratch.private["store"]).read_manifest(backup.name)

@@ -26,6 +26,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_too
     client_program,
     connect,
     environment,
+    last_lines,
     scrub,
     server_major,
     table_evidence,
@@ -51,11 +52,6 @@ _PROCESSED = re.compile(r'processing data for table "(.+)"$')
 
 def _without_progress(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if "processing" not in line and "creating" not in line and "executing" not in line)
-
-
-def _tail(text: str, lines: int = 3) -> str:
-    kept = [line for line in text.strip().splitlines() if line.strip()]
-    return " | ".join(kept[-lines:]) or "(no output)"
 
 
 class PostgresKind(PostgresRestore, BackupKind):
@@ -235,11 +231,11 @@ class PostgresKind(PostgresRestore, BackupKind):
         problem = None
         # Some pg_dump builds have exited 0 after an error: the exit status, stderr and the archive must all agree.
         if dump_status != 0 or _ERROR_LINE.search(dump_stderr):
-            problem = f"pg_dump failed (exit status {dump_status}): {_tail(dump_stderr)}"
+            problem = f"pg_dump failed (exit status {dump_status}): {last_lines(dump_stderr)}"
         elif size == 0 or head != b"PGDMP":
             problem = f"pg_dump wrote {size} bytes without a custom-format header: an empty or broken dump"
         elif check_status != 0:
-            problem = f"the dump does not read back (pg_restore exit status {check_status}): {_tail(_without_progress(check_stderr))}"
+            problem = f"the dump does not read back (pg_restore exit status {check_status}): {last_lines(_without_progress(check_stderr))}"
         if problem:
             store.discard(name)
             raise ResourceError(problem, "dump_failed")
