@@ -20,10 +20,13 @@ PASSED = "passed"
 
 def verified_backup_ids(ledger: Ledger, kind: str, resource_id: str) -> frozenset[str]:
     """Backups of the resource that a restore test has verified."""
+    return verified_in(ledger.read_all(kind, resource_id, RESTORE_TEST_ACTION))
+
+
+def verified_in(records: list[dict[str, Any]]) -> frozenset[str]:
+    """The backup ids that passing ``restore_test`` records verified."""
     return frozenset(
-        record["backup"]["id"]
-        for record in ledger.read_all(kind, resource_id, RESTORE_TEST_ACTION)
-        if record.get("verdict") == PASSED and (record.get("backup") or {}).get("id")
+        record["backup"]["id"] for record in records if record.get("verdict") == PASSED and (record.get("backup") or {}).get("id")
     )
 
 
@@ -35,10 +38,10 @@ def recorded_source(ledger: Ledger, kind: str, resource_id: str, backup_id: str)
     return None
 
 
-def last_passed_test(ledger: Ledger, kind: str, resource_id: str) -> tuple[datetime, str] | None:
-    """When the newest passing restore test of the resource was recorded, and which backup it verified."""
+def last_passed_test(records: list[dict[str, Any]]) -> tuple[datetime, str] | None:
+    """When the newest passing test among ``restore_test`` records was recorded, and which backup it verified."""
     newest: tuple[datetime, str] | None = None
-    for record in ledger.read_all(kind, resource_id, RESTORE_TEST_ACTION):
+    for record in records:
         if record.get("verdict") != PASSED or not record.get("recorded"):
             continue
         moment = datetime.strptime(record["recorded"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)

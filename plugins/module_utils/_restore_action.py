@@ -28,7 +28,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._evidence impo
     RESTORE_TEST_ACTION,
     last_passed_test,
     recorded_source,
-    verified_backup_ids,
+    verified_in,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Evidence, NotApplicable, describe_error
@@ -223,8 +223,8 @@ def _pick_and_restore(context: Context, request: RestoreTestRequest, adapter: An
     resource = adapter.describe(test.selected)
     test.resource = resource
     test.result.arn = resource.arn or test.result.arn
-    verified = verified_backup_ids(context.ledger, resource.kind, resource.id)
-    last = last_passed_test(context.ledger, resource.kind, resource.id)
+    earlier_tests = context.ledger.read_all(resource.kind, resource.id, ACTION)
+    verified, last = verified_in(earlier_tests), last_passed_test(earlier_tests)
     test.verified_before = last[1] if last else None
     if request.min_interval_s is not None and last is not None and (now - last[0]).total_seconds() < request.min_interval_s:
         raise NotApplicable(
