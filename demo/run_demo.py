@@ -44,7 +44,7 @@ def run_play(url: str, ledger: Path, postgres: dict, title: str, playbook: str =
     subprocess.run(command, env=env, check=True)
 
 
-def summary(url: str, ledger: Path, dumps: Path) -> None:
+def summary(url: str, ledger: Path, dumps: Path, pg: PgServer) -> None:
     aws = clients(url)
     tables = aws["dynamodb"].list_tables()["TableNames"]
     dynamodb = [
@@ -83,6 +83,7 @@ def summary(url: str, ledger: Path, dumps: Path) -> None:
     ]
     print("\n===== what is in AWS (read back through boto3) =====")
     print("  (each resource: 30 days of history + today's backup, kept by keep_daily 7, keep_weekly 4, keep_monthly 3)")
+    scratch += pg.psql("SELECT datname FROM pg_database WHERE datname LIKE 'steward\\_rt\\_%'").split()
     print(f"  DynamoDB on-demand backups by steward : {len(dynamodb):3}   (3 tagged tables; scratchpad-dev untouched)")
     print(f"  RDS snapshots by steward              : {len(rds):3}   (2 tagged instances; the Aurora member is skipped)")
     print(f"  Aurora cluster snapshots by steward   : {len(aurora):3}")
@@ -90,7 +91,7 @@ def summary(url: str, ledger: Path, dumps: Path) -> None:
     print(f"  S3 backup manifests                   : {len(manifests):3}   ({len(stored)} stored objects, each body once)")
     print(f"  PostgreSQL dumps (pazpaz)             : {len(list(dumps.rglob('*.dump'))):3}   (each with per-table rows and checksums)")
     print(f"  Restore tests (weekly + monthly)      : {len(verdicts):3}   ({verdicts.count('passed')} passed, backups marked verified)")
-    print(f"  Scratch resources left behind         : {len(scratch):3}   (every restore test deletes its own)")
+    print(f"  Scratch resources left behind         : {len(scratch):3}   (AWS and PostgreSQL: each restore test deletes its own)")
     print(f"  Ledger records                        : {len(records):3}   under {ledger}")
     if records:
         newest = json.loads(records[-1].read_text())
@@ -118,7 +119,7 @@ def main() -> int:
             server.url, ledger, postgres, "weekly: restore a random backup of every resource into scratch, verify, clean up", "weekly.yml"
         )
         run_play(server.url, ledger, postgres, "monthly: the DR test, tier by tier against RTO and RPO", "monthly.yml")
-        summary(server.url, ledger, dumps)
+        summary(server.url, ledger, dumps, pg)
     print("\nmoto server and PostgreSQL stopped.")
     return 0
 
