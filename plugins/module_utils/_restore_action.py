@@ -10,6 +10,7 @@ step is a kind adapter's.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -252,7 +253,14 @@ def _pick_and_restore(context: Context, request: RestoreTestRequest, adapter: An
     tags = scratch_tags(resource.arn or resource.id, backup.id, context.run_id, now + timedelta(seconds=request.scratch_ttl_s))
     test.result.action = "restore"
     test.started = context.clock.monotonic()
-    test.scratch = adapter.restore(resource, backup, name, tags, options)
+    try:
+        test.scratch = adapter.restore(resource, backup, name, tags, options)
+    except Exception:
+        # The service may have made it all the same (a lost answer, then a retry refused as a duplicate):
+        # holding it here puts it in the cleanup below. Looking must not hide the restore's own error.
+        with contextlib.suppress(Exception):
+            test.scratch = adapter.adopt_scratch(name, resource, options, tags)
+        raise
     test.result.status = "restoring"
     _show_scratch(test)
 

@@ -29,7 +29,8 @@ description:
   - A test passes when no check failed and at least one check was made. RTO is the time from the restore request to
     the data verified; RPO is the age of the backup when the test started.
   - "Cleanup is guaranteed: the scratch resource is deleted whether the test passed, failed verification, failed to
-    become usable or timed out, unless O(keep_scratch_on_failure). Every scratch resource is tagged
+    become usable or timed out, or the restore call failed after the service had made it, unless
+    O(keep_scratch_on_failure). Every scratch resource is tagged
     C(steward:restore-test=true) and C(steward:expires=<time>) so that O(sweep) can delete what an interrupted run left."
   - "Evidence: one ledger record per tested resource (C(restore_test) action) with the backup, the scratch resource,
     every check, the timings, the objectives and the C(verdict). A passing record marks the backup as verified for

@@ -21,6 +21,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._errors import
 from ansible_collections.steward.maintenance.plugins.module_utils._evidence import verified_backup_ids
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import LocalLedger
+from ansible_collections.steward.maintenance.plugins.module_utils._model import Resource
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import scratch_tags, tag_list
 from ansible_collections.steward.maintenance.plugins.module_utils._restore_action import parse_request, run_restore_test
 
@@ -448,3 +449,25 @@ def test_bad_input_names_the_option_and_the_value(overrides, option, fragment):
         request(**overrides)
     assert raised.value.option == option
     assert fragment in str(raised.value)
+
+
+def test_adopting_after_a_failed_restore_call_takes_only_this_runs_scratch(fleet, factory, clock):
+    """What a restore call may have made before failing is cleaned up only when it is provably this run's."""
+    api, now = fleet["api"], clock.now()
+    ours = scratch_tags("arn:source", "snap-1", "thisrun", now + timedelta(hours=12))
+    theirs = scratch_tags("arn:source", "snap-1", "otherrun", now + timedelta(hours=12))
+    ebs = BACKUP_KINDS["ebs"](factory)
+    resource = Resource("ebs", fleet["volume"])
+    create_volume(api, "steward-rt-theirs-20261124-030000", theirs)
+    assert ebs.adopt_scratch("steward-rt-theirs-20261124-030000", resource, {}, ours) is None
+    volume = create_volume(api, "steward-rt-ours-20261124-030000", ours)
+    adopted = ebs.adopt_scratch("steward-rt-ours-20261124-030000", resource, {}, ours)
+    assert adopted is not None and adopted.id == volume
+    s3 = BACKUP_KINDS["s3"](factory)
+    bucket_source = Resource("s3", "data", options={"backup_bucket": "data-backup"})
+    assert s3.adopt_scratch("steward-rt-data-20261124-030000", bucket_source, {"bucket": None}, ours) is None
+    api["s3"].create_bucket(Bucket="steward-rt-data-20261124-030000")
+    adopted = s3.adopt_scratch("steward-rt-data-20261124-030000", bucket_source, {"bucket": None}, ours)
+    assert adopted is not None and adopted.details == {"bucket": "steward-rt-data-20261124-030000", "prefix": "", "created_bucket": True}
+    s3.delete_scratch(adopted)
+    assert "steward-rt-data-20261124-030000" not in {b["Name"] for b in api["s3"].list_buckets()["Buckets"]}

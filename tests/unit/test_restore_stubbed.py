@@ -266,3 +266,42 @@ def test_n_restores_wait_together_so_the_run_takes_the_slowest_not_the_sum():
     orders, invoices = payload["resources"]
     assert (orders["status"], orders["rto_s"]) == ("passed", 10.0)
     assert (invoices["error_code"], invoices["cleanup"]) == ("verify_failed", "deleted")  # and its failure stays its own
+
+
+def stub_start_refused(stubs: Stubbed) -> None:
+    """The restore call fails as a retry would after a create whose answer was lost: the table "already exists"."""
+    dynamodb = stubs["dynamodb"]
+    dynamodb.add_response("describe_table", table("orders", TABLE_ARN, "ACTIVE"), {"TableName": "orders"})
+    summary = {"TableName": "orders", "BackupArn": BACKUP_ARN, "BackupName": "steward-orders-daily-20261124-020000",
+               "BackupStatus": "AVAILABLE", "BackupType": "USER", "BackupCreationDateTime": BACKUP_TIME}  # fmt: skip
+    dynamodb.add_response("list_backups", {"BackupSummaries": [summary]}, {"TableName": "orders"})
+    dynamodb.add_client_error("describe_table", "ResourceNotFoundException", "no such table", expected_params={"TableName": SCRATCH})
+    restore_params = {"TargetTableName": SCRATCH, "BackupArn": BACKUP_ARN, "BillingModeOverride": "PAY_PER_REQUEST"}
+    dynamodb.add_client_error(
+        "restore_table_from_backup", "TableAlreadyExistsException", "Table already exists", expected_params=restore_params
+    )
+
+
+def test_a_scratch_table_the_failed_restore_call_made_anyway_is_still_deleted():
+    stubs = Stubbed()
+    stub_start_refused(stubs)
+    stubs["dynamodb"].add_response("describe_table", table(SCRATCH, SCRATCH_ARN, "CREATING", True), {"TableName": SCRATCH})
+    stub_delete(stubs)
+    payload, failure = run(stubs, FixedClock(NOW))
+    stubs.assert_done()
+    resource = payload["resources"][0]
+    assert (resource["status"], resource["cleanup"]) == ("failed", "deleted")
+    assert "TableAlreadyExistsException" in resource["error"] and failure is not None
+
+
+def test_a_failed_restore_call_that_made_nothing_deletes_nothing():
+    stubs = Stubbed()
+    stub_start_refused(stubs)
+    stubs["dynamodb"].add_client_error(
+        "describe_table", "ResourceNotFoundException", "no such table", expected_params={"TableName": SCRATCH}
+    )
+    # no delete_table stubbed: a delete would be an unexpected call and fail this test
+    payload, _failure = run(stubs, FixedClock(NOW))
+    stubs.assert_done()
+    resource = payload["resources"][0]
+    assert resource["status"] == "failed" and "cleanup" not in resource

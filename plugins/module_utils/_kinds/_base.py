@@ -202,6 +202,14 @@ class BackupKind:
         """Compare the usable scratch resource with the backup and the evidence, layer by layer."""
         raise NotImplementedError
 
+    def adopt_scratch(self, name: str, resource: Resource, options: dict[str, Any], tags: dict[str, str]) -> Scratch | None:
+        """After ``restore`` raised: the scratch resource by that name, if the service made it all the same.
+
+        It did not exist a moment before and its name carries this run's time, so it is this run's own (a create
+        that succeeded but whose answer was lost, then a retry refused as "already exists"); None if it is not there.
+        """
+        return None
+
     def delete_scratch(self, scratch: Scratch) -> None:
         """Delete a scratch resource this run created (or a sweep found expired)."""
         raise NotImplementedError

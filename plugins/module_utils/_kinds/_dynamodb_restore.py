@@ -165,6 +165,9 @@ class DynamoDBRestore:
         )
         return Check(LAYER_USER, name, not wrong, expected or check["item"], actual or check["item"], detail)
 
+    def adopt_scratch(self, name: str, resource: Any, options: dict[str, Any], tags: dict[str, str]) -> Scratch | None:
+        return Scratch(self.name, name, name, FAILED, tags=tags) if self.scratch_exists(name, resource, options) else None
+
     def delete_scratch(self, scratch: Scratch) -> None:
         try:
             self.client.delete_table(TableName=scratch.id)

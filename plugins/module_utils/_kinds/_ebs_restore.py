@@ -20,6 +20,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._model import 
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import (
     TAG_RESTORE_TEST,
+    TAG_RUN,
     TAG_VERIFIED,
     is_expired_scratch,
     stamp,
@@ -86,6 +87,14 @@ class EBSRestore:
             )
         )
         return checks
+
+    def adopt_scratch(self, name: str, resource: Resource, options: dict[str, Any], tags: dict[str, str]) -> Scratch | None:
+        # Tagged in the create call: only a volume bearing this run's tag is this run's.
+        volumes = self.client.describe_volumes(Filters=[{"Name": "tag:Name", "Values": [name]}]).get("Volumes", [])
+        for volume in volumes:
+            if tag_dict(volume.get("Tags")).get(TAG_RUN) == tags.get(TAG_RUN):
+                return Scratch(self.name, volume["VolumeId"], name, FAILED, tags=tags)
+        return None
 
     def delete_scratch(self, scratch: Scratch) -> None:
         try:

@@ -31,6 +31,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_too
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
+    FAILED,
     LAYER_CONTENT,
     LAYER_SHAPE,
     LAYER_USER,
@@ -141,6 +142,11 @@ class PostgresRestore:
                 for index, check in enumerate(evidence.user_checks):
                     checks.append(_user_check(cursor, index, check))
         return checks
+
+    def adopt_scratch(self, name: str, resource: Resource, options: dict[str, Any], tags: dict[str, str]) -> Scratch | None:
+        if not self.scratch_exists(name, resource, options):
+            return None
+        return Scratch(self.name, name, name, FAILED, None, {}, tags, {"connection": resource.options})
 
     def delete_scratch(self, scratch: Scratch) -> None:
         options = scratch.private["connection"]

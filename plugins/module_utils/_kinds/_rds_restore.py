@@ -138,6 +138,9 @@ class RDSRestore:
         checks.append(not_checkable(LAYER_CONTENT, "rows", _CONTENT_NOT_CHECKABLE))
         return checks
 
+    def adopt_scratch(self, name: str, resource: Resource, options: dict[str, Any], tags: dict[str, str]) -> Scratch | None:
+        return Scratch(self.name, name, name, FAILED, tags=tags) if self.scratch_exists(name, resource, options) else None
+
     def delete_scratch(self, scratch: Scratch) -> None:
         try:
             self.client.delete_db_instance(DBInstanceIdentifier=scratch.id, SkipFinalSnapshot=True, DeleteAutomatedBackups=True)
@@ -248,6 +251,10 @@ class AuroraRestore:
         checks += _network_checks(cluster.get("DBSubnetGroup"), instance.get("PubliclyAccessible"), options)
         checks.append(not_checkable(LAYER_CONTENT, "rows", _CONTENT_NOT_CHECKABLE))
         return checks
+
+    def adopt_scratch(self, name: str, resource: Resource, options: dict[str, Any], tags: dict[str, str]) -> Scratch | None:
+        # delete_scratch finds the cluster's instances itself
+        return Scratch(self.name, name, name, FAILED, tags=tags) if self.scratch_exists(name, resource, options) else None
 
     def delete_scratch(self, scratch: Scratch) -> None:
         try:

@@ -20,6 +20,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._fanout import
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Evidence, error_code
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
+    FAILED,
     LAYER_CONTENT,
     LAYER_SHAPE,
     LAYER_USER,
@@ -229,6 +230,13 @@ class S3Restore:
         return Check(LAYER_USER, name, actual == check["sha256"], check["sha256"], actual, detail)
 
     # --- cleanup --------------------------------------------------------------------------------------
+    def adopt_scratch(self, name: str, resource: Resource, options: dict[str, Any], tags: dict[str, str]) -> Scratch | None:
+        if not self.scratch_exists(name, resource, options):
+            return None
+        bucket = options.get("bucket")
+        details = {"bucket": bucket or name, "prefix": f"{name}/" if bucket else "", "created_bucket": not bucket}
+        return Scratch(self.name, name, name, FAILED, f"arn:aws:s3:::{details['bucket']}", details, tags)
+
     def delete_scratch(self, scratch: Scratch) -> None:
         bucket, prefix = scratch.details["bucket"], scratch.details["prefix"]
         try:
