@@ -234,6 +234,17 @@ def missing_is_not_found(kind: str, resource_id: str, codes: tuple[str, ...]) ->
         raise
 
 
+def exists(describe: Any, missing_codes: tuple[str, ...]) -> bool:
+    """Whether ``describe()`` finds its resource: False on the service's "no such resource" codes, other errors raise."""
+    try:
+        describe()
+    except Exception as error:
+        if error_code(error) in missing_codes:
+            return False
+        raise
+    return True
+
+
 def not_found(kind: str, resource_id: str) -> ResourceError:
     return ResourceError(f"{kind} '{resource_id}' does not exist (or is not visible with these credentials)", code="not_found")
 

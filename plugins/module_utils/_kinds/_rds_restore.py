@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Evidence, error_code
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Evidence, error_code, exists
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import paginate
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
@@ -87,13 +87,9 @@ class RDSRestore:
     scratch_strict_names = True
 
     def scratch_exists(self, name: str, resource: Resource, options: dict[str, Any]) -> bool:
-        try:
-            self.client.describe_db_instances(DBInstanceIdentifier=name)
-        except Exception as error:
-            if error_code(error) in ("DBInstanceNotFound", "DBInstanceNotFoundFault"):
-                return False
-            raise
-        return True
+        return exists(
+            lambda: self.client.describe_db_instances(DBInstanceIdentifier=name), ("DBInstanceNotFound", "DBInstanceNotFoundFault")
+        )
 
     def restore(self, resource: Resource, backup: Backup, name: str, tags: dict[str, str], options: dict[str, Any]) -> Scratch:
         _network_guard(resource, options)
@@ -172,13 +168,7 @@ class AuroraRestore:
     scratch_strict_names = True
 
     def scratch_exists(self, name: str, resource: Resource, options: dict[str, Any]) -> bool:
-        try:
-            self.client.describe_db_clusters(DBClusterIdentifier=name)
-        except Exception as error:
-            if error_code(error) in ("DBClusterNotFoundFault", "DBClusterNotFound"):
-                return False
-            raise
-        return True
+        return exists(lambda: self.client.describe_db_clusters(DBClusterIdentifier=name), ("DBClusterNotFoundFault", "DBClusterNotFound"))
 
     def restore(self, resource: Resource, backup: Backup, name: str, tags: dict[str, str], options: dict[str, Any]) -> Scratch:
         _network_guard(resource, options)

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError, ResourceError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Evidence, error_code
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Evidence, error_code, exists
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
     FAILED,
@@ -91,13 +91,8 @@ class S3Restore:
         if options.get("bucket"):
             listing = self.client.list_objects_v2(Bucket=options["bucket"], Prefix=f"{name}/", MaxKeys=1)
             return bool(listing.get("KeyCount") or listing.get("Contents"))
-        try:
-            self.client.head_bucket(Bucket=name)
-        except Exception as error:
-            if error_code(error) in ("404", "NoSuchBucket", "NotFound"):
-                return False
-            raise  # 403: the name is taken by someone else's bucket
-        return True
+        # A 403 raises: the name is taken by someone else's bucket.
+        return exists(lambda: self.client.head_bucket(Bucket=name), ("404", "NoSuchBucket", "NotFound"))
 
     def restore(self, resource: Resource, backup: Backup, name: str, tags: dict[str, str], options: dict[str, Any]) -> Scratch:
         """Make the empty scratch (bucket or marked prefix); the copying is the next step, in advance_scratch."""
