@@ -20,9 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
-from ansible_collections.steward.maintenance.plugins.module_utils._naming import TAG_VERIFIED, stamp, tag_dict, tag_list
-
-_CHUNK = 1024 * 1024
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._s3_objects import CHUNK, sha256_of, tag_object_verified
 
 
 class _HashingReader:
@@ -40,7 +38,7 @@ class _HashingReader:
         self.head = b""
 
     def read(self, size: int = -1) -> bytes:
-        chunk = self.stream.read(size if size and size > 0 else _CHUNK)
+        chunk = self.stream.read(size if size and size > 0 else CHUNK)
         self.digest.update(chunk)
         if len(self.head) < 5:
             self.head += chunk[: 5 - len(self.head)]
@@ -111,11 +109,8 @@ class DumpStore:
 
 
 def _hash_file(path: str) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return sha256_of(handle)
 
 
 class LocalDumpStore(DumpStore):
@@ -138,7 +133,7 @@ class LocalDumpStore(DumpStore):
         partial = self.directory / f".{name}.dump.partial"
         reader = _HashingReader(stream, sink)
         with open(partial, "wb") as handle:
-            for chunk in iter(lambda: reader.read(_CHUNK), b""):
+            for chunk in iter(lambda: reader.read(CHUNK), b""):
                 handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
@@ -236,7 +231,7 @@ class S3DumpStore(DumpStore):
         body = self.client.get_object(Bucket=self.bucket, Key=self._key(name, ".dump"))["Body"]
         digest = hashlib.sha256()
         with open(path, "wb") as handle:
-            for chunk in iter(lambda: body.read(_CHUNK), b""):
+            for chunk in iter(lambda: body.read(CHUNK), b""):
                 digest.update(chunk)
                 handle.write(chunk)
         return path, digest.hexdigest()
@@ -249,8 +244,4 @@ class S3DumpStore(DumpStore):
         self.client.delete_object(Bucket=self.bucket, Key=self._key(name, ".dump"))
 
     def mark_verified(self, name: str, moment: Any) -> bool:
-        key = self._key(name, ".json")
-        tags = tag_dict(self.client.get_object_tagging(Bucket=self.bucket, Key=key).get("TagSet"))
-        tags[TAG_VERIFIED] = stamp(moment)
-        self.client.put_object_tagging(Bucket=self.bucket, Key=key, Tagging={"TagSet": tag_list(tags)})
-        return True
+        return tag_object_verified(self.client, self.bucket, self._key(name, ".json"), moment)

@@ -9,7 +9,6 @@ tell it from anything else in that bucket.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from typing import Any
@@ -18,6 +17,7 @@ from urllib.parse import urlencode
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError, ResourceError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Evidence, error_code, exists
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._s3_objects import sha256_of, tag_object_verified
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
     FAILED,
@@ -32,9 +32,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._model import 
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import (
     SCRATCH_PREFIX,
-    TAG_VERIFIED,
     is_expired_scratch,
-    stamp,
     tag_dict,
     tag_list,
 )
@@ -42,7 +40,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._targets impor
 from ansible_collections.steward.maintenance.plugins.module_utils._verify import count_within
 
 MARKER = ".steward-restore-test.json"
-_CHUNK = 1024 * 1024
 _SHOWN = 5  # failing keys named in a check's detail; the rest are counted (results stay small)
 
 
@@ -57,13 +54,6 @@ def validate_user_check(path: str, check: dict[str, Any]) -> dict[str, Any]:
         if check.get(field_name):
             raise OptionError(f"{path}.{field_name}", check[field_name], "not a field of an s3 check (object, sha256)")
     return {"object": key, "sha256": sha256, "names": check.get("names") or []}
-
-
-def _sha256(body: Any) -> str:
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: body.read(_CHUNK), b""):
-        digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _listed(names: list[str], total: int) -> str:
@@ -194,7 +184,7 @@ class S3Restore:
         bucket, prefix = scratch.details["bucket"], scratch.details["prefix"]
 
         def digest(key: str) -> str:
-            return _sha256(self.client.get_object(Bucket=bucket, Key=prefix + key)["Body"])
+            return sha256_of(self.client.get_object(Bucket=bucket, Key=prefix + key)["Body"])
 
         mismatched, unreadable = [], []
         for outcome in fan_out(candidates, digest, scratch.details["object_concurrency"]):
@@ -220,7 +210,7 @@ class S3Restore:
         if check["sha256"] is None:
             return Check(LAYER_USER, name, True, key, key)
         body = self.client.get_object(Bucket=scratch.details["bucket"], Key=scratch.details["prefix"] + key)["Body"]
-        actual = _sha256(body)
+        actual = sha256_of(body)
         detail = "" if actual == check["sha256"] else f"object {key} has SHA256 {actual}, expected {check['sha256']}"
         return Check(LAYER_USER, name, actual == check["sha256"], check["sha256"], actual, detail)
 
@@ -292,8 +282,4 @@ class S3Restore:
         return expired
 
     def mark_verified(self, backup: Backup, moment: Any) -> bool:
-        bucket, key = backup.details["backup_bucket"], backup.details["manifest_key"]
-        tags = tag_dict(self.client.get_object_tagging(Bucket=bucket, Key=key).get("TagSet"))
-        tags[TAG_VERIFIED] = stamp(moment)
-        self.client.put_object_tagging(Bucket=bucket, Key=key, Tagging={"TagSet": tag_list(tags)})
-        return True
+        return tag_object_verified(self.client, backup.details["backup_bucket"], backup.details["manifest_key"], moment)

@@ -15,7 +15,6 @@ forget + prune).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -30,6 +29,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
     newest_first,
     not_found,
 )
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._s3_objects import sha256_of
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._s3_restore import S3Restore, validate_user_check
 from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, ORIGIN_STEWARD, Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import (
@@ -43,7 +43,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._targets impor
 BUCKET_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 STORAGE_CLASSES = ("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE")
 MANIFEST_SCHEMA = 1
-_CHUNK = 1024 * 1024
 # A stored body modified this recently is never collected, whatever the manifests say: a backup running
 # at the same time may have just stored it and not yet written the manifest that references it.
 GC_GRACE = timedelta(hours=24)
@@ -264,11 +263,7 @@ class S3Kind(S3Restore, BackupKind):
     def _sha256(self, bucket: str, item: dict[str, Any]) -> str:
         # IfMatch pins the body to the listed ETag: if the object changes under us, the backup fails
         # for this bucket rather than recording a hash of bytes it never stored.
-        body = self.client.get_object(Bucket=bucket, Key=item["Key"], IfMatch=item["ETag"])["Body"]
-        digest = hashlib.sha256()
-        for chunk in iter(lambda: body.read(_CHUNK), b""):
-            digest.update(chunk)
-        return digest.hexdigest()
+        return sha256_of(self.client.get_object(Bucket=bucket, Key=item["Key"], IfMatch=item["ETag"])["Body"])
 
     def _store(self, bucket: str, item: dict[str, Any], store_bucket: str, store_key: str, storage_class: str) -> None:
         # Managed copy: server-side, multipart above 8 MiB, so objects over 5 GiB copy too.
