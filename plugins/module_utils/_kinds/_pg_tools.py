@@ -8,6 +8,7 @@ their environment (not their command line), and every error text is scrubbed of 
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import re
@@ -127,7 +128,9 @@ def client_program(name: str, options: dict[str, Any], server_version_major: int
     return str(program)
 
 
+@functools.cache
 def program_major(program: Path | str) -> int:
+    """The major version a client program reports; asked once per program and run, not once per database."""
     output = subprocess.run([str(program), "--version"], capture_output=True, text=True, check=False).stdout
     match = _VERSION.search(output)
     if not match:

@@ -51,6 +51,7 @@ except ImportError:  # reported by connect()
     sql = None  # type: ignore[assignment]
 
 PG_SCRATCH_PREFIX = "steward_rt_"
+PG_SCRATCH_LIKE = PG_SCRATCH_PREFIX.replace("_", "\\_") + "%"  # a LIKE pattern: "_" would match any character
 _SHOWN = 5
 
 
@@ -93,9 +94,10 @@ class PostgresRestore:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(quote(name)))
             marker = json.dumps({"steward": tags}, sort_keys=True)
             connection.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(quote(name), sql.Literal(marker)))
+            major = server_major(connection)
         arn = f"postgresql://{connection_options['user']}@{connection_options['host']}:{connection_options['port']}/{name}"
         details = {"restored": False, "jobs": options["jobs"]}
-        private = {"connection": connection_options, "store": backup.details["store"]}
+        private = {"connection": connection_options, "store": backup.details["store"], "server_major": major}
         return Scratch(self.name, name, name, PENDING, arn, details, tags, private)
 
     def advance_scratch(self, scratch: Scratch) -> Scratch:
@@ -113,8 +115,7 @@ class PostgresRestore:
         try:
             path, sha256 = store.local_dump(backup_name, workdir)
             scratch.details["dump_sha256"] = sha256
-            with connect(options, scratch.id) as connection:
-                pg_restore = client_program("pg_restore", options, server_major(connection))
+            pg_restore = client_program("pg_restore", options, scratch.private["server_major"])
             command = [pg_restore, "--exit-on-error", "--no-owner", "--no-privileges", f"--jobs={scratch.details['jobs']}"]
             done = subprocess.run(
                 [*command, f"--dbname={scratch.id}", path], capture_output=True, text=True, env=environment(options), check=False
@@ -162,7 +163,7 @@ class PostgresRestore:
         with connect(options, options["maintenance_db"], autocommit=True) as connection:
             rows = connection.execute(
                 "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database WHERE datname LIKE %s",
-                (PG_SCRATCH_PREFIX.replace("_", "\\_") + "%",),
+                (PG_SCRATCH_LIKE,),
             ).fetchall()
         for name, comment in rows:
             try:

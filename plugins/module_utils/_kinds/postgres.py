@@ -23,6 +23,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_store import open_store, reopen_store
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_tools import (
     HAS_PSYCOPG,
+    TABLES_SQL,
     client_program,
     connect,
     environment,
@@ -32,7 +33,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_too
     table_evidence,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._postgres_restore import (
-    PG_SCRATCH_PREFIX,
+    PG_SCRATCH_LIKE,
     PostgresRestore,
     validate_user_check,
 )
@@ -96,7 +97,7 @@ class PostgresKind(PostgresRestore, BackupKind):
         with connect(options, options["maintenance_db"], autocommit=True) as connection:
             rows = connection.execute(
                 "SELECT datname FROM pg_database WHERE NOT datistemplate AND datallowconn AND datname NOT LIKE %s ORDER BY 1",
-                (PG_SCRATCH_PREFIX.replace("_", "\\_") + "%",),
+                (PG_SCRATCH_LIKE,),
             ).fetchall()
         return list(dict.fromkeys([name for name in names if name != "*"] + [row[0] for row in rows]))
 
@@ -108,10 +109,9 @@ class PostgresKind(PostgresRestore, BackupKind):
         options = selected.options
         with connect(options, selected.id) as connection:
             version = connection.info.server_version
+            # The same tables a backup counts and checksums (TABLES_SQL), so the two numbers always agree.
             size, tables = connection.execute(
-                "SELECT pg_database_size(current_database()), "
-                "(SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                " WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%%')"
+                f"SELECT pg_database_size(current_database()), (SELECT count(*) FROM ({TABLES_SQL}) AS t)"
             ).fetchone()
         details = {
             "server": f"{options['host']}:{options['port']}",
