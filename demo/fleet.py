@@ -107,6 +107,17 @@ def create_restore_network(aws: dict[str, Any], name: str = "steward-restore-tes
     return name
 
 
+def scratch_leftovers(aws: dict[str, Any]) -> list[str]:
+    """Every restore-test scratch resource still in AWS, across the five services (demo and tests read it back)."""
+    tables = [t for t in aws["dynamodb"].list_tables()["TableNames"] if t.startswith("steward-rt-")]
+    instances = [i["DBInstanceIdentifier"] for i in aws["rds"].describe_db_instances()["DBInstances"]]
+    clusters = [c["DBClusterIdentifier"] for c in aws["rds"].describe_db_clusters()["DBClusters"]]
+    buckets = [b["Name"] for b in aws["s3"].list_buckets()["Buckets"]]
+    volumes = aws["ec2"].describe_volumes(Filters=[{"Name": "tag:steward:restore-test", "Values": ["true"]}])["Volumes"]
+    named = [name for name in instances + clusters + buckets if name.startswith("steward-rt-")]
+    return tables + named + [volume["VolumeId"] for volume in volumes]
+
+
 def seed_demo_fleet(url: str) -> list[tuple[str, str, dict[str, Any]]]:
     """The network visualizer's production fleet, plus neighbours that must not be touched."""
     aws = clients(url)

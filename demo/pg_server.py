@@ -112,6 +112,10 @@ class PgServer:
         )
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def scratch_databases(self) -> list[str]:
+        """Restore tests' scratch databases still on the server."""
+        return self.psql("SELECT datname FROM pg_database WHERE datname LIKE 'steward\\_rt\\_%' ORDER BY 1").split()
+
     def psql(self, sql: str, dbname: str = "postgres") -> str:
         """Run SQL with the server's own psql (tests and seeding only)."""
         env = {**os.environ, "PGPASSWORD": self.password}

@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from fleet import clients, seed_demo_database, seed_demo_fleet  # noqa: E402
+from fleet import clients, scratch_leftovers, seed_demo_database, seed_demo_fleet  # noqa: E402
 from history import seed_daily_history  # noqa: E402
 from moto_server import MotoServer, aws_env  # noqa: E402
 from pg_server import PgServer  # noqa: E402
@@ -66,24 +66,9 @@ def summary(url: str, ledger: Path, dumps: Path, pg: PgServer) -> None:
     records = sorted(ledger.rglob("*.json"))
     tests = [json.loads(path.read_text()) for path in ledger.rglob("restore_test/*.json")]
     verdicts = [test["verdict"] for test in tests if test.get("verdict")]
-    scratch = [t for t in aws["dynamodb"].list_tables()["TableNames"] if t.startswith("steward-rt-")]
-    scratch += [b["Name"] for b in aws["s3"].list_buckets()["Buckets"] if b["Name"].startswith("steward-rt-")]
-    scratch += [
-        i["DBInstanceIdentifier"]
-        for i in aws["rds"].describe_db_instances()["DBInstances"]
-        if i["DBInstanceIdentifier"].startswith("steward-rt-")
-    ]
-    scratch += [
-        c["DBClusterIdentifier"]
-        for c in aws["rds"].describe_db_clusters()["DBClusters"]
-        if c["DBClusterIdentifier"].startswith("steward-rt-")
-    ]
-    scratch += [
-        v["VolumeId"] for v in aws["ec2"].describe_volumes(Filters=[{"Name": "tag:steward:restore-test", "Values": ["true"]}])["Volumes"]
-    ]
+    scratch = scratch_leftovers(aws) + pg.scratch_databases()
     print("\n===== what is in AWS (read back through boto3) =====")
     print("  (each resource: 30 days of history + today's backup, kept by keep_daily 7, keep_weekly 4, keep_monthly 3)")
-    scratch += pg.psql("SELECT datname FROM pg_database WHERE datname LIKE 'steward\\_rt\\_%'").split()
     print(f"  DynamoDB on-demand backups by steward : {len(dynamodb):3}   (3 tagged tables; scratchpad-dev untouched)")
     print(f"  RDS snapshots by steward              : {len(rds):3}   (2 tagged instances; the Aurora member is skipped)")
     print(f"  Aurora cluster snapshots by steward   : {len(aurora):3}")

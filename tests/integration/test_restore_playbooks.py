@@ -5,25 +5,10 @@ from __future__ import annotations
 import copy
 
 from conftest import ROOT, ledger_records
-from fleet import seed_demo_fleet
+from fleet import scratch_leftovers, seed_demo_fleet
 
 WEEKLY, MONTHLY, DAILY = (ROOT / "playbooks" / name for name in ("weekly.yml", "monthly.yml", "daily.yml"))
 TESTED = 10  # the demo fleet's resources with backups, the pazpaz database included (the Aurora member is skipped)
-
-
-def leftovers(api) -> list[str]:
-    """Every scratch resource still there, whatever the service."""
-    tables = [t for t in api["dynamodb"].list_tables()["TableNames"] if t.startswith("steward-rt-")]
-    instances = [i["DBInstanceIdentifier"] for i in api["rds"].describe_db_instances()["DBInstances"]]
-    clusters = [c["DBClusterIdentifier"] for c in api["rds"].describe_db_clusters()["DBClusters"]]
-    volumes = api["ec2"].describe_volumes(Filters=[{"Name": "tag:steward:restore-test", "Values": ["true"]}])["Volumes"]
-    buckets = [b["Name"] for b in api["s3"].list_buckets()["Buckets"]]
-    scratch = [name for name in instances + clusters + buckets if name.startswith("steward-rt-")]
-    return tables + scratch + [v["VolumeId"] for v in volumes]
-
-
-def scratch_databases(pg_server) -> str:
-    return pg_server.psql("SELECT string_agg(datname, ',') FROM pg_database WHERE datname LIKE 'steward\\_rt\\_%'")
 
 
 def backed_up_fleet(endpoint, play, ledger, demo_vars):
@@ -42,7 +27,7 @@ def test_weekly_restore_tests_check_apply_idempotent(api, endpoint, play, tmp_pa
     planned = checked.result("Restore-test the selected fleet")
     assert planned["summary"]["planned"] == TESTED
     assert all(r["scratch"]["name"].startswith(("steward-rt-", "steward_rt_")) for r in planned["resources"] if r["status"] == "planned")
-    assert leftovers(api) == [] and not [r for r in ledger_records(ledger) if r["action"] == "restore_test"]
+    assert scratch_leftovers(api) == [] and not [r for r in ledger_records(ledger) if r["action"] == "restore_test"]
 
     applied = play(WEEKLY, extravars)
     assert applied.rc == 0, applied.stdout[-3000:]
@@ -50,7 +35,7 @@ def test_weekly_restore_tests_check_apply_idempotent(api, endpoint, play, tmp_pa
     assert tested["summary"]["passed"] == TESTED and tested["summary"]["failed"] == 0
     user_checks = [c for r in tested["resources"] for c in r.get("checks", []) if c["layer"] == "user"]
     assert len(user_checks) == 3 and all(c["result"] == "passed" for c in user_checks)
-    assert leftovers(api) == [] and scratch_databases(pg_server) == ""
+    assert scratch_leftovers(api) == [] and pg_server.scratch_databases() == []
     records = [r for r in ledger_records(ledger) if r["action"] == "restore_test" and r["verdict"] is not None]
     assert len(records) == TESTED and {r["verdict"] for r in records} == {"passed"}
 
@@ -77,6 +62,6 @@ def test_monthly_dr_test_runs_every_tier_then_fails_on_a_missed_objective(api, e
     assert "RPO" in missed.stdout and "Static Assets and volumes:" not in missed.stdout
     # the second tier still ran after the first failed, and nothing was left behind by either
     runs = [r for r in ledger_records(ledger) if r["action"] == "restore_test" and r["verdict"] == "passed"]
-    # a missed RPO fails the resource, not the verdict on its data: both runs verified all nine backups
+    # a missed RPO fails the resource, not the verdict on its data: both runs verified every backup
     assert len(runs) == 2 * TESTED
-    assert leftovers(api) == [] and scratch_databases(pg_server) == ""
+    assert scratch_leftovers(api) == [] and pg_server.scratch_databases() == []

@@ -87,10 +87,6 @@ def manifest_of(result):
     return json.loads(Path(result["backup_arn"]).read_text())
 
 
-def scratch_databases(pg_server):
-    return pg_server.psql("SELECT string_agg(datname, ',') FROM pg_database WHERE datname LIKE 'steward\\_rt\\_%'")
-
-
 def test_a_dump_records_every_tables_rows_and_checksum_from_its_own_snapshot(pg_server, database, dumps, factory, clock, tmp_path):
     payload, failure = backup(factory, clock, tmp_path / "ledger", pg_server, targets(database, dumps))
     assert failure is None
@@ -126,7 +122,7 @@ def test_restore_test_proves_every_table_and_drops_the_scratch_database(pg_serve
                        "checks[0]": "passed", "checks[1]": "failed"}  # fmt: skip
     assert resource["status"] == "failed" and "query returned '4781.25', expected '1'" in resource["error"]
     assert resource["scratch"]["name"].startswith("steward_rt_clinic_") and resource["cleanup"] == "deleted"
-    assert scratch_databases(pg_server) == ""
+    assert pg_server.scratch_databases() == []
 
     payload, failure = restore_test(factory, clock, ledger, pg_server, targets(database, dumps), rpo="1h", checks=checks[:1])
     assert failure is None and payload["resources"][0]["status"] == "passed"
@@ -147,7 +143,7 @@ def test_a_damaged_dump_is_caught(pg_server, database, dumps, factory, clock, tm
     # either pg_restore refuses the damaged archive, or it restores and the SHA256 (and maybe the data) disagree
     failed = {c["name"] for c in resource.get("checks", []) if c["result"] == "failed"}
     assert resource["error_code"] == "restore_failed" or "dump_sha256" in failed
-    assert resource["cleanup"] == "deleted" and scratch_databases(pg_server) == ""
+    assert resource["cleanup"] == "deleted" and pg_server.scratch_databases() == []
     assert verified_backup_ids(LocalLedger(str(ledger)), "postgres", database) == frozenset()
 
 
@@ -254,7 +250,7 @@ def test_sweep_drops_only_expired_marked_scratch_databases(pg_server, database, 
         payload, failure = restore_test(factory, clock, ledger, pg_server, targets(database, dumps), sweep=True)
         assert failure is None
         assert [(e["name"], e["status"]) for e in payload["swept"]] == [("steward_rt_old_20260101_000000", "deleted")]
-        assert scratch_databases(pg_server) == "steward_rt_new_20260101_000000,steward_rt_nomark_20260101_000000"
+        assert pg_server.scratch_databases() == ["steward_rt_new_20260101_000000", "steward_rt_nomark_20260101_000000"]
     finally:
         for name in made:
             pg_server.psql(f'DROP DATABASE IF EXISTS "{name}"')

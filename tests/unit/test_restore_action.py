@@ -13,7 +13,16 @@ from datetime import timedelta
 
 import pytest
 from conftest import make_context
-from fleet import clients, create_bucket, create_cluster, create_db_instance, create_restore_network, create_table, create_volume
+from fleet import (
+    clients,
+    create_bucket,
+    create_cluster,
+    create_db_instance,
+    create_restore_network,
+    create_table,
+    create_volume,
+    scratch_leftovers,
+)
 from moto.backends import get_backend
 
 from ansible_collections.steward.maintenance.plugins.module_utils import _backup_action
@@ -88,26 +97,6 @@ def by_kind(payload):
     return {resource["kind"]: resource for resource in payload["resources"]}
 
 
-def leftovers(api):
-    """Everything named like a scratch resource that still exists, across the five services."""
-    tables = [t for t in api["dynamodb"].list_tables()["TableNames"] if t.startswith("steward-rt-")]
-    instances = [
-        i["DBInstanceIdentifier"]
-        for i in api["rds"].describe_db_instances()["DBInstances"]
-        if i["DBInstanceIdentifier"].startswith("steward-rt-")
-    ]
-    clusters = [
-        c["DBClusterIdentifier"]
-        for c in api["rds"].describe_db_clusters()["DBClusters"]
-        if c["DBClusterIdentifier"].startswith("steward-rt-")
-    ]
-    volumes = [
-        v["VolumeId"] for v in api["ec2"].describe_volumes(Filters=[{"Name": "tag:steward:restore-test", "Values": ["true"]}])["Volumes"]
-    ]
-    buckets = [b["Name"] for b in api["s3"].list_buckets()["Buckets"] if b["Name"].startswith("steward-rt-")]
-    return tables + instances + clusters + volumes + buckets
-
-
 def records(ledger_dir, action="restore_test"):
     return [json.loads(path.read_text()) for path in sorted(ledger_dir.glob(f"*/*/{action}/*.json"))]
 
@@ -132,7 +121,7 @@ def test_every_kind_restores_verifies_records_and_leaves_nothing_behind(fleet, f
     assert checks["s3"]["sha256"]["result"] == "passed" and checks["s3"]["sha256"]["actual"] == len(OBJECTS)
     assert checks["rds"]["rows"]["result"] == "not_checked" and checks["ebs"]["blocks"]["result"] == "not_checked"
     assert checks["rds"]["network"]["actual"] == NETWORK and checks["rds"]["publicly_accessible"]["actual"] is False
-    assert leftovers(fleet["api"]) == []
+    assert scratch_leftovers(fleet["api"]) == []
     assert payload["summary"]["passed"] == 5 and abs(payload["summary"]["max_rpo_s"] - 3600) <= 5
 
     # one evidence record per test, in the shape backup_retention's guard reads
@@ -236,7 +225,7 @@ def test_a_damaged_backup_fails_verification_and_is_not_marked_verified(fleet, f
     failed = [check["name"] for check in resource["checks"] if check["result"] == "failed"]
     assert failed == [failing_check]
     assert failing_check in failure
-    assert resource["cleanup"] == "deleted" and leftovers(fleet["api"]) == []
+    assert resource["cleanup"] == "deleted" and scratch_leftovers(fleet["api"]) == []
     assert records(ledger)[0]["verdict"] == "failed"
     assert verified_backup_ids(LocalLedger(str(ledger)), kind, resource["id"]) == frozenset()
 
@@ -313,7 +302,7 @@ def test_a_backup_id_of_another_resource_fails_that_resource_naming_its_backups(
     assert resource["error"].startswith(
         f"backup_id '{rds_snapshot}' is not a backup of dynamodb 'topology' (its newest: steward-topology-daily-"
     )
-    assert leftovers(fleet["api"]) == []
+    assert scratch_leftovers(fleet["api"]) == []
 
 
 def test_a_resource_without_backups_fails_clearly_and_others_still_run(fleet, factory, clock, tmp_path):
@@ -354,7 +343,7 @@ def test_a_scratch_database_is_refused_in_the_sources_own_network(fleet, factory
     resource = restore_test(factory, clock, ledger, target, scratch=scratch)[0]["resources"][0]
     assert (resource["status"], resource["error_code"]) == ("failed", "source_network")
     assert "set scratch.rds.allow_source_network" in resource["error"]
-    assert leftovers(api) == []
+    assert scratch_leftovers(api) == []
     allowed = {"rds": {"db_subnet_group": "production-db", "allow_source_network": True}}
     assert restore_test(factory, clock, ledger, target, scratch=allowed)[0]["resources"][0]["status"] == "passed"
 
