@@ -2,7 +2,10 @@
 directory and port, password authentication, stopped (and its data removed) afterwards.
 
 Run as root (CI containers), the server runs as the ``postgres`` system user that Debian's package creates,
-because PostgreSQL refuses to run as root.
+because PostgreSQL refuses to run as root; run as anyone else, it runs as that user. Its files never live under
+the checkout: a clone in a private folder (a 0700 home directory) is out of the ``postgres`` user's reach. They
+live in a fresh directory of their own under the first temporary folder the server's user can traverse, owned
+by that user, and are removed afterwards.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,6 +31,21 @@ def bin_dir() -> Path:
     return Path(candidates[-1]).parent
 
 
+def _server_user_can_traverse(folder: str) -> bool:
+    if os.geteuid() != 0:
+        return os.access(folder, os.W_OK | os.X_OK)
+    probe = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", folder], capture_output=True, check=False)
+    return probe.returncode == 0 and os.access(folder, os.W_OK)
+
+
+def cluster_base() -> str:
+    """A temporary folder the server's user can reach: $TMPDIR when it can, else /tmp or /var/tmp."""
+    for folder in (tempfile.gettempdir(), "/tmp", "/var/tmp"):
+        if os.path.isdir(folder) and _server_user_can_traverse(folder):
+            return folder
+    raise RuntimeError("no temporary folder the PostgreSQL server's user can reach (tried $TMPDIR, /tmp, /var/tmp)")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -34,15 +53,15 @@ def free_port() -> int:
 
 
 class PgServer:
-    """``with PgServer(root) as pg:`` gives a running cluster; ``pg.dsn(dbname)`` and ``pg.connection`` to use it."""
+    """``with PgServer() as pg:`` gives a running cluster; ``pg.dsn(dbname)`` and ``pg.connection`` to use it.
 
-    def __init__(self, root: Path, port: int | None = None) -> None:
-        self.root = Path(root).resolve()
+    ``pg.root`` (its data, socket and log) exists from ``__enter__`` to ``__exit__``.
+    """
+
+    def __init__(self, port: int | None = None) -> None:
+        self.root = Path()
         self.port = port or free_port()
         self.bin = bin_dir()
-        self.data = self.root / "data"
-        self.socket_dir = self.root / "socket"
-        self.log = self.root / "server.log"
         self.host = "127.0.0.1"
         self.user = SUPERUSER
         self.password = PASSWORD
@@ -60,9 +79,21 @@ class PgServer:
             return ["runuser", "-u", "postgres", "--", *command]
         return list(command)
 
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root / "socket"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "server.log"
+
     def __enter__(self) -> PgServer:
-        shutil.rmtree(self.root, ignore_errors=True)
-        self.socket_dir.mkdir(parents=True)
+        self.root = Path(tempfile.mkdtemp(prefix="steward-pg-", dir=cluster_base()))
+        self.socket_dir.mkdir()
         password_file = self.root / "pwfile"
         password_file.write_text(self.password + "\n")
         if os.geteuid() == 0:

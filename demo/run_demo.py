@@ -89,7 +89,7 @@ def main() -> int:
     STATE.mkdir(parents=True)
     ledger = STATE / "ledger"
     dumps = STATE / "dumps"
-    with MotoServer(log=STATE / "moto.log") as server, PgServer(STATE / "pg") as pg:
+    with MotoServer(log=STATE / "moto.log") as server, PgServer() as pg:
         print(f"moto server on {server.url}, PostgreSQL {pg.psql('SHOW server_version')} on {pg.host}:{pg.port} (loopback only)")
         picks = seed_demo_fleet(server.url)
         seed_demo_database(pg)

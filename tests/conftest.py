@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -21,10 +20,9 @@ for path in (str(COLLECTIONS), str(ROOT / "demo")):
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
+def pg_server():
     """A real PostgreSQL cluster (Debian's server, `make postgres` installs it) on 127.0.0.1 for the whole session."""
     from pg_server import PgServer
 
-    root = ROOT / ".build" / f"pg-tests-{os.getpid()}"  # the server's own user must reach it: not under /tmp's 0700 dirs
-    with PgServer(root) as server:
+    with PgServer() as server:
         yield server

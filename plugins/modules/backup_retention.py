@@ -11,17 +11,33 @@ version_added: 0.1.0
 description:
   - For every selected resource, decides which of its backups a calendar policy keeps, then deletes the rest,
     concurrently across resources. Works on every kind M(steward.maintenance.backup) makes.
-  - "The policy has restic's semantics. Backups are taken newest first. O(keep_last) N keeps the N newest.
-    A bucket rule (O(keep_hourly), O(keep_daily), O(keep_weekly), O(keep_monthly), O(keep_yearly)) N keeps the
-    newest backup in each of the last N calendar periods that hold at least one backup; periods are read in
-    O(timezone) and weeks are ISO weeks (Monday to Sunday). O(keep_within) keeps every backup made within that
-    duration of the newest backup (not of now, so a fleet whose backups stopped is not aged out).
-    Rules are ORed; each kept backup lists every rule that kept it."
+  - "The policy is restic's C(forget) (restic 0.17), rule for rule. Backups are taken newest first.
+    O(keep_last) N keeps the N newest. A bucket rule (O(keep_hourly), O(keep_daily), O(keep_weekly),
+    O(keep_monthly), O(keep_yearly)) N keeps the newest backup in each of the last N calendar periods that hold at
+    least one backup; periods are read in O(timezone) and weeks are ISO weeks (Monday to Sunday). V(-1) means
+    unlimited (every backup for O(keep_last), the newest of every period for a bucket rule)."
+  - "The oldest backup rule (restic 0.16 and later): when a count rule still has count left after every newer
+    backup was considered, it also keeps the oldest backup, even if that shares a period with a newer kept one
+    (reason C(oldest monthly snapshot)), so that the history kept is as long as the counts allow."
+  - "O(keep_within) keeps every backup strictly newer than I(latest) less the duration, where I(latest) is the newest
+    backup that is not dated in the future (one backup with a skewed clock does not move the window). It is
+    measured from that backup, not from now, so a fleet whose backups stopped is not aged out.
+    O(keep_within_hourly) ... O(keep_within_yearly) keep the newest backup of each period among the backups inside
+    their window, and the oldest backup when it is inside it."
+  - "Within durations count by the calendar as restic does: V(y) years and V(mo) months are taken on the calendar
+    in O(timezone) (going back one month from 31 March lands on 3 March, or 2 March in a leap year, as restic does),
+    then V(w) weeks and V(d) days as calendar days, then V(h), V(m) (minutes, not months as in restic) and V(s)
+    as fixed lengths. For example V(1y6mo), V(30d), V(7d12h)."
+  - "Rules are ORed; each kept backup lists every rule that kept it in restic's words: C(last snapshot),
+    C(daily snapshot), C(oldest weekly snapshot), C(within 30d), C(monthly within 1y), then any guard
+    (C(guard:newest) and so on)."
   - "Worked example, to check by hand: 90 daily backups at 02:00 UTC, the newest on Tuesday 2026-11-24, with
     O(keep_daily=7), O(keep_weekly=4), O(keep_monthly=3). Daily keeps Nov 24 to Nov 18 (7 days). Weekly keeps
     the newest of ISO weeks 48, 47, 46, 45: Nov 24, Nov 22 (a Sunday), Nov 15, Nov 8. Monthly keeps the newest of
-    November, October, September: Nov 24, Oct 31, Sep 30. Kept: 11 backups (Nov 24-18, Nov 15, Nov 8, Oct 31,
-    Sep 30); the other 79 are deleted."
+    November, October, September: Nov 24, Oct 31, Sep 30. Every count is used up before the oldest backup (Aug 27),
+    so the oldest backup rule keeps nothing more. Kept: 11 backups (Nov 24-18, Nov 15, Nov 8, Oct 31, Sep 30); the
+    other 79 are deleted. With only the 24 backups of Nov 1 to Nov 24 and O(keep_monthly=3), monthly keeps Nov 24
+    and, with two counts left at the oldest backup, Nov 1 as C(oldest monthly snapshot): 2 kept, 22 deleted."
   - "Scope: backups steward made (its name and C(steward:managed) tag), plus other manual backups with
     O(include_unmanaged). Never touched, and reported as kept with the reason: automated RDS snapshots and DynamoDB
     system backups, anything AWS Backup owns, backups not yet available, and backups under a legal hold or
@@ -40,25 +56,52 @@ author:
   - Steward Maintainers (@steward-maintenance)
 options:
   keep_last:
-    description: Keep the N newest backups.
+    description: Keep the N newest backups; V(-1) keeps every backup.
     type: int
   keep_hourly:
-    description: Keep the newest backup of each of the last N hours that have one.
+    description: Keep the newest backup of each of the last N hours that have one; V(-1) keeps one of every hour.
     type: int
   keep_daily:
-    description: Keep the newest backup of each of the last N days that have one.
+    description: Keep the newest backup of each of the last N days that have one; V(-1) keeps one of every day.
     type: int
   keep_weekly:
-    description: Keep the newest backup of each of the last N ISO weeks that have one.
+    description: Keep the newest backup of each of the last N ISO weeks that have one; V(-1) keeps one of every week.
     type: int
   keep_monthly:
-    description: Keep the newest backup of each of the last N months that have one.
+    description: Keep the newest backup of each of the last N months that have one; V(-1) keeps one of every month.
     type: int
   keep_yearly:
-    description: Keep the newest backup of each of the last N years that have one.
+    description: Keep the newest backup of each of the last N years that have one; V(-1) keeps one of every year.
     type: int
   keep_within:
-    description: Keep every backup made within this duration (e.g. V(7d)) of the newest backup.
+    description:
+      - Keep every backup strictly newer than the newest backup not in the future, less this calendar duration
+        (e.g. V(30d), V(6mo), V(1y)).
+    type: str
+  keep_within_hourly:
+    description:
+      - Keep the newest backup of each hour among the backups within this calendar duration (e.g. V(2y)) of the newest
+        backup not in the future; restic's C(--keep-within-hourly).
+    type: str
+  keep_within_daily:
+    description:
+      - Keep the newest backup of each day among the backups within this calendar duration (e.g. V(2y)) of the newest
+        backup not in the future; restic's C(--keep-within-daily).
+    type: str
+  keep_within_weekly:
+    description:
+      - Keep the newest backup of each week among the backups within this calendar duration (e.g. V(2y)) of the newest
+        backup not in the future; restic's C(--keep-within-weekly).
+    type: str
+  keep_within_monthly:
+    description:
+      - Keep the newest backup of each month among the backups within this calendar duration (e.g. V(2y)) of the newest
+        backup not in the future; restic's C(--keep-within-monthly).
+    type: str
+  keep_within_yearly:
+    description:
+      - Keep the newest backup of each year among the backups within this calendar duration (e.g. V(2y)) of the newest
+        backup not in the future; restic's C(--keep-within-yearly).
     type: str
   timezone:
     description: The IANA time zone the calendar periods are read in.
@@ -182,7 +225,7 @@ resources:
       type: list
       elements: dict
       returned: unless the resource failed before planning
-      sample: [{"id": "steward-orders-db-daily-20261124-020000", "reasons": ["keep_daily", "keep_weekly", "guard:newest"]}]
+      sample: [{"id": "steward-orders-db-daily-20261124-020000", "reasons": ["daily snapshot", "weekly snapshot", "guard:newest"]}]
     deleted:
       description: Every backup deleted (or, in check mode and when refused, that the plan would delete).
       type: list
@@ -241,6 +284,11 @@ def argument_spec() -> dict:
         keep_monthly=dict(type="int"),
         keep_yearly=dict(type="int"),
         keep_within=dict(type="str"),
+        keep_within_hourly=dict(type="str"),
+        keep_within_daily=dict(type="str"),
+        keep_within_weekly=dict(type="str"),
+        keep_within_monthly=dict(type="str"),
+        keep_within_yearly=dict(type="str"),
         timezone=dict(type="str", default="UTC"),
         include_unmanaged=dict(type="bool", default=False),
         min_keep=dict(type="int", default=1),

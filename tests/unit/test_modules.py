@@ -87,7 +87,9 @@ def test_backup_info_main_is_read_only(aws, capsys):
     ("args", "needle"),
     [
         ({}, "policy: an empty policy would delete every backup but the guarded ones"),
-        ({"keep_daily": -1}, "keep_daily: expected a whole number of 0 or more; got -1"),
+        ({"keep_daily": -2}, "keep_daily: expected a whole number of 0 or more, or -1 for unlimited; got -2"),
+        ({"keep_within_daily": "5x"}, "keep_within_daily: expected a duration such as 7d, 6mo or 1y2mo"),
+        ({"keep_yearly": "abc"}, "keep_yearly"),
         ({"keep_daily": 7, "timezone": "Mars/Olympus"}, "timezone: expected an IANA time zone name"),
         ({"keep_within": "a fortnight"}, "keep_within: expected a duration"),
         ({"keep_daily": 7, "max_delete_percent": 150}, "max_delete_percent: expected a number from 0 to 100; got 150"),

@@ -49,10 +49,10 @@ def database(pg_server, request):
 
 
 @pytest.fixture
-def dumps(pg_server):
-    """A dump directory the server's user and we can both use (tests run as root or not)."""
-    root = Path(pg_server.root).parent / f"{Path(pg_server.root).name}-dumps"
-    root.mkdir(exist_ok=True)
+def dumps(tmp_path):
+    """The dump directory: only the module (pg_dump, pg_restore) reads and writes it, never the server's user."""
+    root = tmp_path / "dumps"
+    root.mkdir()
     return root
 
 

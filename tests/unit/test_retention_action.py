@@ -138,8 +138,8 @@ def test_check_mode_plans_with_reasons_and_deletes_nothing(history, factory):
     ebs = next(r for r in payload["resources"] if r["kind"] == "ebs")
     assert ebs["status"] == "planned" and len(ebs["deleted"]) == DAYS - 11
     reasons = {k["created"][:10]: k["reasons"] for k in ebs["kept"]}
-    assert reasons["2026-11-24"] == ["keep_daily", "keep_weekly", "keep_monthly", "guard:newest"]
-    assert reasons["2026-09-30"] == ["keep_monthly"]
+    assert reasons["2026-11-24"] == ["daily snapshot", "weekly snapshot", "monthly snapshot", "guard:newest"]
+    assert reasons["2026-09-30"] == ["monthly snapshot"]
     key = f"ebs/{ebs['id']}"
     assert len(payload["diff"]["before"][key]) == DAYS and len(payload["diff"]["after"][key]) == 11
 
