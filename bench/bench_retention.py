@@ -1,8 +1,10 @@
-"""Time pruning N RDS instances x 30 days of daily snapshots to 7 dailies: one playbook task vs a plain boto3 loop.
+"""Time pruning N RDS instances x 30 days of daily snapshots to 7 dailies: one playbook task vs an 8-thread boto3 loop.
 
-Both prune a freshly seeded, identical history (the moto server is reset and reseeded in between) and make the
-same calls: tag lookup, then per instance describe it, list its snapshots, delete all but the 7 newest days.
-The playbook's time includes Ansible's start-up and one ledger record per deletion.
+The loop is the floor: one tag lookup, one listing of the snapshots, then only the deletions, 8 at a time, no
+ledger. The playbook does everything ``backup_retention`` does (batched reads, the policy engine with its guards,
+one ledger record per deletion, Ansible's start-up). Both prune a freshly seeded, identical history (the moto
+server is reset and reseeded in between), at two fleet sizes so that the marginal cost of one more resource can be
+compared too. The server counts every API call it answers, by operation.
 
     python bench/bench_retention.py [--resources 50] [--days 30] [--concurrency 8]
 """
@@ -25,7 +27,7 @@ sys.path.insert(0, str(ROOT / "demo"))
 from fleet import clients, create_db_instance  # noqa: E402
 from history import seed_daily_history  # noqa: E402
 from moto_server import MotoServer  # noqa: E402
-from timed_playbook import timed_playbook  # noqa: E402
+from timed_playbook import calls_per_resource, marginal, timed_playbook  # noqa: E402
 
 KEEP = 7
 
@@ -39,22 +41,52 @@ def seed(server: MotoServer, resources: int, days: int) -> None:
     seed_daily_history(server, [("rds", name, {}) for name in names], days, last)
 
 
-def boto3_loop(url: str) -> int:
-    """What a careful person writes by hand: sequential, the same calls, no ledger."""
+def boto3_loop(url: str, threads: int = 8) -> int:
+    """The floor: one tag lookup, one paginated listing, then only the deletions, ``threads`` at a time, no ledger."""
     aws = clients(url)
-    page = aws["resourcegroupstaggingapi"].get_resources(
-        TagFilters=[{"Key": "backup", "Values": ["bench"]}], ResourceTypeFilters=["rds:db"]
-    )
-    deleted = 0
-    for arn in [item["ResourceARN"] for item in page["ResourceTagMappingList"]]:
-        name = arn.rsplit(":", 1)[-1]
-        aws["rds"].describe_db_instances(DBInstanceIdentifier=name)
-        snapshots = aws["rds"].describe_db_snapshots(DBInstanceIdentifier=name, SnapshotType="manual")["DBSnapshots"]
-        ours = sorted((s for s in snapshots if s["DBSnapshotIdentifier"].startswith("steward-")), key=lambda s: s["SnapshotCreateTime"])
-        for snapshot in ours[:-KEEP]:
-            aws["rds"].delete_db_snapshot(DBSnapshotIdentifier=snapshot["DBSnapshotIdentifier"])
-            deleted += 1
-    return deleted
+    tagged = aws["resourcegroupstaggingapi"].get_paginator("get_resources")
+    pages = tagged.paginate(TagFilters=[{"Key": "backup", "Values": ["bench"]}], ResourceTypeFilters=["rds:db"])
+    names = {item["ResourceARN"].rsplit(":", 1)[-1] for page in pages for item in page["ResourceTagMappingList"]}
+    by_instance: dict[str, list[dict]] = {}
+    for page in aws["rds"].get_paginator("describe_db_snapshots").paginate(SnapshotType="manual"):
+        for snapshot in page["DBSnapshots"]:
+            if snapshot["DBInstanceIdentifier"] in names and snapshot["DBSnapshotIdentifier"].startswith("steward-"):
+                by_instance.setdefault(snapshot["DBInstanceIdentifier"], []).append(snapshot)
+    doomed = [
+        snapshot["DBSnapshotIdentifier"]
+        for snapshots in by_instance.values()
+        for snapshot in sorted(snapshots, key=lambda s: s["SnapshotCreateTime"])[:-KEEP]
+    ]
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(lambda name: aws["rds"].delete_db_snapshot(DBSnapshotIdentifier=name), doomed))
+    return len(doomed)
+
+
+def measure(server: MotoServer, resources: int, days: int, concurrency: int, state: Path) -> dict:
+    expected = resources * (days - KEEP)
+    server.reset()
+    seed(server, resources, days)
+    server.calls(reset=True)
+    started = time.perf_counter()
+    loop_deleted = boto3_loop(server.url, concurrency)
+    loop_s = time.perf_counter() - started
+    loop_calls = server.calls(reset=True)
+
+    server.reset()
+    seed(server, resources, days)
+    server.calls(reset=True)
+    play_s, summary = timed_playbook(HERE / "retention_fleet.yml", server.url, concurrency, state / f"ledger-{resources}")
+    play_calls = server.calls(reset=True)
+    if loop_deleted != expected or summary["deleted_backups"] != expected:
+        raise SystemExit(f"expected {expected} deletions each way: loop {loop_deleted}, playbook {summary}")
+    return {
+        "resources": resources,
+        "deleted": expected,
+        "loop_s": loop_s,
+        "play_s": play_s,
+        "loop_calls": loop_calls,
+        "play_calls": play_calls,
+    }
 
 
 def main() -> int:
@@ -63,27 +95,25 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
-    expected = args.resources * (args.days - KEEP)
     state = Path(tempfile.mkdtemp(prefix="steward-bench-"))
     try:
         with MotoServer(log=state / "moto.log") as server:
-            print(f"moto server on {server.url}; seeding {args.resources} RDS instances x {args.days} days ...", flush=True)
-            seed(server, args.resources, args.days)
-            started = time.perf_counter()
-            loop_deleted = boto3_loop(server.url)
-            loop_s = time.perf_counter() - started
-
-            server.reset()
-            seed(server, args.resources, args.days)
-            play_s, summary = timed_playbook(HERE / "retention_fleet.yml", server.url, args.concurrency, state / "ledger")
+            print(f"moto server on {server.url}; {args.resources // 2} and {args.resources} RDS instances x {args.days} days", flush=True)
+            small = measure(server, args.resources // 2, args.days, args.concurrency, state)
+            large = measure(server, args.resources, args.days, args.concurrency, state)
     finally:
         shutil.rmtree(state, ignore_errors=True)
-    if loop_deleted != expected or summary["deleted_backups"] != expected:
-        raise SystemExit(f"expected {expected} deletions each way: loop {loop_deleted}, playbook {summary}")
-    print(f"deletions                       : {expected} ({args.resources} RDS instances x {args.days - KEEP} expired snapshots)")
-    print(f"plain boto3 loop (sequential)   : {loop_s:7.2f} s")
-    print(f"ansible-playbook, one task      : {play_s:7.2f} s  (concurrency {args.concurrency}, start-up and ledger included)")
-    print(f"ratio playbook / boto3 loop     : {play_s / loop_s:7.2f}x   (target: within 2x)")
+    loop_marginal = marginal((small["resources"], small["loop_s"]), (large["resources"], large["loop_s"]))
+    play_marginal = marginal((small["resources"], small["play_s"]), (large["resources"], large["play_s"]))
+    print(f"deletions                       : {large['deleted']} ({args.resources} RDS instances x {args.days - KEEP} expired snapshots)")
+    print(f"boto3 loop, {args.concurrency} threads, delete only : {large['loop_s']:7.2f} s")
+    print(f"ansible-playbook, one task      : {large['play_s']:7.2f} s  (concurrency {args.concurrency}, start-up and ledger included)")
+    print(f"ratio playbook / loop           : {large['play_s'] / large['loop_s']:7.2f}x   (goal: within 1.5x)")
+    sizes = f"{small['resources']}- and {args.resources}-instance runs"
+    print(f"marginal cost of a resource     : loop {1000 * loop_marginal:.1f} ms, playbook {1000 * play_marginal:.1f} ms: "
+          f"{play_marginal / loop_marginal:.2f}x   (goal: within 1.2x; from the {sizes})")  # fmt: skip
+    print(f"API calls, loop                 : {calls_per_resource(large['loop_calls'], args.resources)}")
+    print(f"API calls, playbook             : {calls_per_resource(large['play_calls'], args.resources)}")
     return 0
 
 

@@ -40,3 +40,15 @@ def timed_playbook(playbook: Path, url: str, concurrency: int, ledger: Path) -> 
     if completed.returncode != 0:
         raise SystemExit(f"playbook failed: {result.get('msg')}")
     return elapsed, result["summary"]
+
+
+def calls_per_resource(calls: dict[str, int], resources: int) -> str:
+    """``total (per resource)`` then each operation's count, most frequent first."""
+    total = sum(calls.values())
+    parts = ", ".join(f"{operation} {count}" for operation, count in sorted(calls.items(), key=lambda item: (-item[1], item[0])))
+    return f"{total} calls, {total / resources:.2f} per resource: {parts}"
+
+
+def marginal(small: tuple[int, float], large: tuple[int, float]) -> float:
+    """Seconds one more resource costs, from two runs of different sizes (start-up and fixed costs cancel out)."""
+    return (large[1] - small[1]) / (large[0] - small[0])

@@ -64,6 +64,11 @@ class MotoServer:
         request = urllib.request.Request(f"{self.url}/_steward/clock", data=body, method="POST")
         urllib.request.urlopen(request, timeout=30).read()
 
+    def calls(self, reset: bool = False) -> dict[str, int]:
+        """API calls the server answered since the last reset, by ``service:Operation``; ``reset`` zeroes them."""
+        request = urllib.request.Request(f"{self.url}/_steward/calls", method="POST" if reset else "GET")
+        return json.loads(urllib.request.urlopen(request, timeout=30).read())
+
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
         urllib.request.urlopen(request, timeout=30).read()

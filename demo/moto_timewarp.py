@@ -1,4 +1,5 @@
-"""moto's server, plus one route to move its clock: POST /_steward/clock {"now": "<ISO time>" | null}.
+"""moto's server, plus a route to move its clock (POST /_steward/clock {"now": "<ISO time>" | null}) and one that
+counts the API calls it answered, by service and operation (GET /_steward/calls; POST resets the counts).
 
 moto stamps every backup, snapshot and key with the time it is made, and the moto server has no way to
 backdate them. Retention, RPO and key-age logic need histories, so the demo, the tests and the benchmark
@@ -9,8 +10,12 @@ backups, and back to real time afterwards. Listens on the loopback address only.
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import re
 import threading
+from collections import Counter
+from urllib.parse import parse_qs
 
 from freezegun import freeze_time
 from moto.moto_server.threaded_moto_server import MotoRequestHandler
@@ -18,6 +23,26 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import run_simple
 
 CLOCK_PATH = "/_steward/clock"
+CALLS_PATH = "/_steward/calls"
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/")
+
+
+def operation_of(environ: dict) -> str:
+    """``service:Operation`` of one AWS request: JSON protocols name it in X-Amz-Target, query protocols in Action."""
+    scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    service = scope.group(1) if scope else "unknown"
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return f"{service}:{target.rsplit('.', 1)[-1]}"
+    action = parse_qs(environ.get("QUERY_STRING", "")).get("Action")
+    if not action and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
+        action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+    if action:
+        return f"{service}:{action[0]}"
+    return f"{service}:{environ.get('REQUEST_METHOD', '?')}"  # REST protocols (S3): the HTTP method
 
 
 class TimewarpApp:
@@ -25,8 +50,21 @@ class TimewarpApp:
         self.moto = DomainDispatcherApplication(create_backend_app)
         self._freezer = None
         self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
 
     def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == CALLS_PATH:
+            with self._lock:
+                counts = dict(self.calls)
+                if environ.get("REQUEST_METHOD") == "POST":
+                    self.calls.clear()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps(counts).encode()]
+        if not path.startswith(("/moto-api", "/_steward")):
+            operation = operation_of(environ)
+            with self._lock:
+                self.calls[operation] += 1
         if environ.get("PATH_INFO") == CLOCK_PATH and environ.get("REQUEST_METHOD") == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             now = json.loads(environ["wsgi.input"].read(length) or b"{}").get("now")

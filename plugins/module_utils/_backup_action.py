@@ -18,6 +18,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._durations imp
     parse_optional_duration,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
+from ansible_collections.steward.maintenance.plugins.module_utils._fleet_read import FleetView, read_fleet
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import record_key
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
@@ -85,10 +86,11 @@ class _Work:
 
 def run_backup(context: Context, request: BackupRequest, kinds: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     adapters, selection, now = open_fleet(context, request.targets, kinds, writes=True)
+    fleet = read_fleet(adapters, selection.selected, context.concurrency)
 
     def one(selected: Selected) -> _Work:
         work = _Work(selected, ResourceResult(selected.kind, selected.id, "failed", "none", arn=selected.arn))
-        plan_or_create = partial(_plan_or_create, context, request, adapters[selected.kind], work, now)
+        plan_or_create = partial(_plan_or_create, context, request, adapters[selected.kind], fleet, work, now)
         guarded(context, work.result, plan_or_create, "backup could not be started")
         return work
 
@@ -112,11 +114,11 @@ def run_backup(context: Context, request: BackupRequest, kinds: dict[str, Any]) 
     return payload, failure_message(ACTION, results, selection.targets)
 
 
-def _plan_or_create(context: Context, request: BackupRequest, adapter: Any, work: _Work, now: Any) -> None:
-    resource = adapter.describe(work.selected)
+def _plan_or_create(context: Context, request: BackupRequest, adapter: Any, fleet: FleetView, work: _Work, now: Any) -> None:
+    resource = fleet.describe(work.selected)
     work.resource = resource
     work.result.arn = resource.arn or work.result.arn
-    managed = [backup for backup in adapter.list_backups(resource) if backup.managed and backup.state not in (FAILED, DELETING)]
+    managed = [backup for backup in fleet.list_backups(resource) if backup.managed and backup.state not in (FAILED, DELETING)]
     work.newest = managed[0] if managed else None
     if work.newest is not None:
         age = (now - work.newest.created).total_seconds()

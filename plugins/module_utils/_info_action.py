@@ -11,6 +11,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._action import
 from ansible_collections.steward.maintenance.plugins.module_utils._durations import format_duration, parse_optional_duration
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
+from ansible_collections.steward.maintenance.plugins.module_utils._fleet_read import read_fleet
 from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, Backup, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult, failure_message, summarise
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import Target, parse_targets
@@ -44,15 +45,15 @@ def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> InfoRequest:
 
 def run_backup_info(context: Context, request: InfoRequest, kinds: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     adapters, selection, now = open_fleet(context, request.targets, kinds, writes=False)
+    fleet = read_fleet(adapters, selection.selected, context.concurrency, details=False)
 
     def one(selected: Selected) -> ResourceResult:
         result = ResourceResult(selected.kind, selected.id, "failed", "none", arn=selected.arn)
 
         def read() -> None:
-            adapter = adapters[selected.kind]
-            resource = adapter.describe(selected)
+            resource = fleet.describe(selected)
             result.arn = resource.arn or result.arn
-            _judge(result, adapter.list_backups(resource), now, request)
+            _judge(result, fleet.list_backups(resource), now, request)
 
         return guarded(context, result, read, "backups could not be listed")
 

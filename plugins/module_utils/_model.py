@@ -83,6 +83,7 @@ class Selected:
     arn: str | None
     options: dict[str, Any]
     selector: str  # which target selected it, e.g. "targets[0].tags"
+    found: bool = False  # a lookup (tags) found it, so it exists and ``arn`` is its ARN
 
 
 @dataclass

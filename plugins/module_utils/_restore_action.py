@@ -32,6 +32,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._evidence impo
     verified_in,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
+from ansible_collections.steward.maintenance.plugins.module_utils._fleet_read import FleetView, read_fleet
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Evidence, NotApplicable, describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import record_key
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
@@ -177,10 +178,11 @@ class _Test:
 def run_restore_test(context: Context, request: RestoreTestRequest, kinds: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     adapters, selection, now = open_fleet(context, request.targets, kinds, writes=True)
     swept = _sweep(context, request, adapters, now) if request.sweep else []
+    fleet = read_fleet(adapters, selection.selected, context.concurrency)
 
     def start(selected: Selected) -> _Test:
         test = _Test(selected, ResourceResult(selected.kind, selected.id, "failed", "none", arn=selected.arn))
-        body = partial(_pick_and_restore, context, request, adapters[selected.kind], test, now)
+        body = partial(_pick_and_restore, context, request, adapters[selected.kind], fleet, test, now)
         guarded(context, test.result, body, "restore could not be started")
         return test
 
@@ -220,8 +222,8 @@ def run_restore_test(context: Context, request: RestoreTestRequest, kinds: dict[
 
 
 # --- phase 1: pick a backup, plan the scratch, start the restore --------------------------------------
-def _pick_and_restore(context: Context, request: RestoreTestRequest, adapter: Any, test: _Test, now: Any) -> None:
-    resource = adapter.describe(test.selected)
+def _pick_and_restore(context: Context, request: RestoreTestRequest, adapter: Any, fleet: FleetView, test: _Test, now: Any) -> None:
+    resource = fleet.describe(test.selected)
     test.resource = resource
     test.result.arn = resource.arn or test.result.arn
     earlier_tests = context.ledger.read_all(resource.kind, resource.id, ACTION)
@@ -232,7 +234,7 @@ def _pick_and_restore(context: Context, request: RestoreTestRequest, adapter: An
             f"last passing restore test ({last[1]}) is {format_duration((now - last[0]).total_seconds())} old, "
             f"younger than min_interval {format_duration(request.min_interval_s)}"
         )
-    backup = _pick(request, resource, adapter.list_backups(resource), verified)
+    backup = _pick(request, resource, fleet.list_backups(resource), verified)
     test.backup = backup
     age_s = max((now - backup.created).total_seconds(), 0)
     test.result.extra["backup"] = {"id": backup.id, "name": backup.name, "created": isoformat(backup.created), "origin": backup.origin}

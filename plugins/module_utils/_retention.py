@@ -68,7 +68,11 @@ class Policy:
     timezone: str = "UTC"
 
     def describe(self) -> str:
-        parts = [f"{name} {'unlimited' if getattr(self, name) == UNLIMITED else getattr(self, name)}" for name in COUNT_RULES if getattr(self, name)]
+        parts = [
+            f"{name} {'unlimited' if getattr(self, name) == UNLIMITED else getattr(self, name)}"
+            for name in COUNT_RULES
+            if getattr(self, name)
+        ]
         parts += [f"{name} {getattr(self, name).text}" for name in WITHIN_RULES if getattr(self, name)]
         return ", ".join(parts) + f" ({self.timezone})"
 

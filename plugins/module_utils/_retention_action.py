@@ -16,6 +16,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._clock import 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._evidence import verified_backup_ids
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
+from ansible_collections.steward.maintenance.plugins.module_utils._fleet_read import FleetView, read_fleet
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import record_key
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
@@ -80,11 +81,12 @@ def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> RetentionReq
 
 def run_retention(context: Context, request: RetentionRequest, kinds: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     adapters, selection, now = open_fleet(context, request.targets, kinds, writes=True)
+    fleet = read_fleet(adapters, selection.selected, context.concurrency, details=False)
     diff: dict[str, dict[str, list[str]]] = {"before": {}, "after": {}}
 
     def one(selected: Selected) -> ResourceResult:
         result = ResourceResult(selected.kind, selected.id, "failed", "none", arn=selected.arn)
-        prune = partial(_prune_one, context, request, adapters[selected.kind], selected, result, now, diff)
+        prune = partial(_prune_one, context, request, adapters[selected.kind], fleet, selected, result, now, diff)
         return guarded(context, result, prune, "retention could not be planned")
 
     results = [outcome.value for outcome in fan_out(selection.selected, one, context.concurrency)]
@@ -103,11 +105,18 @@ def run_retention(context: Context, request: RetentionRequest, kinds: dict[str, 
 
 
 def _prune_one(
-    context: Context, request: RetentionRequest, adapter: Any, selected: Selected, result: ResourceResult, now: Any, diff: dict
+    context: Context,
+    request: RetentionRequest,
+    adapter: Any,
+    fleet: FleetView,
+    selected: Selected,
+    result: ResourceResult,
+    now: Any,
+    diff: dict,
 ) -> None:
-    resource = adapter.describe(selected)
+    resource = fleet.describe(selected)
     result.arn = resource.arn or result.arn
-    backups = adapter.list_backups(resource)
+    backups = fleet.list_backups(resource)
     scope = (ORIGIN_STEWARD, ORIGIN_MANUAL) if request.include_unmanaged else (ORIGIN_STEWARD,)
     in_scope = {backup.id: backup for backup in backups if backup.origin in scope and backup.state == AVAILABLE}
     out_of_scope = [backup for backup in backups if backup.id not in in_scope]

@@ -59,7 +59,8 @@ def select(targets: list[Target], adapters: dict[str, Any], concurrency: int) ->
             if (target.kind, resource_id) in seen:
                 continue  # a resource two targets select is acted on once, with the first target's options
             seen.add((target.kind, resource_id))
-            selection.selected.append(Selected(target.kind, resource_id, arn, target.options, target.path))
+            found = target.selector == "tags"
+            selection.selected.append(Selected(target.kind, resource_id, arn, target.options, target.path, found=found))
         if report["matched"] == 0:
             report["message"] = f"{target.describe} matched nothing" + (f" ({report['excluded']} excluded)" if report["excluded"] else "")
     return selection

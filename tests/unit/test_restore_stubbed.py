@@ -46,19 +46,28 @@ def table(name: str, arn: str, status: str, restoring: bool = False, count: int 
     return {"Table": description}
 
 
-def stub_start(stubs: Stubbed, tag_refused: bool = False) -> None:
-    """describe source, list backups, probe the scratch name, restore, tag."""
-    dynamodb = stubs["dynamodb"]
-    dynamodb.add_response("describe_table", table("orders", TABLE_ARN, "ACTIVE"), {"TableName": "orders"})
+def stub_describe(stubs: Stubbed, name: str = "orders") -> None:
+    stubs["dynamodb"].add_response("describe_table", table(name, TABLE_ARN.replace("orders", name), "ACTIVE"), {"TableName": name})
+
+
+def stub_list(stubs: Stubbed, name: str = "orders") -> None:
     summary = {
-        "TableName": "orders",
-        "BackupArn": BACKUP_ARN,
-        "BackupName": "steward-orders-daily-20261124-020000",
+        "TableName": name,
+        "BackupArn": BACKUP_ARN.replace("orders", name),
+        "BackupName": f"steward-{name}-daily-20261124-020000",
         "BackupStatus": "AVAILABLE",
         "BackupType": "USER",
         "BackupCreationDateTime": BACKUP_TIME,
     }
-    dynamodb.add_response("list_backups", {"BackupSummaries": [summary]}, {"TableName": "orders"})
+    stubs["dynamodb"].add_response("list_backups", {"BackupSummaries": [summary]}, {"TableName": name})
+
+
+def stub_start(stubs: Stubbed, tag_refused: bool = False, read: bool = True) -> None:
+    """describe source, list backups (``read``; the fleet is read first, all of it), probe the scratch name, restore, tag."""
+    dynamodb = stubs["dynamodb"]
+    if read:
+        stub_describe(stubs)
+        stub_list(stubs)
     dynamodb.add_client_error("describe_table", "ResourceNotFoundException", "no such table", expected_params={"TableName": SCRATCH})
     restored = {"TableDescription": table(SCRATCH, SCRATCH_ARN, "CREATING")["Table"]}
     dynamodb.add_response(
@@ -225,13 +234,9 @@ def test_a_missed_rto_fails_the_resource_but_not_the_verdict_unless_told_otherwi
 
 
 def stub_second_table(stubs: Stubbed, name: str) -> tuple[str, str]:
-    """The start calls for a second table ``name``, like stub_start's for orders; returns its scratch name and ARN."""
+    """The start calls for a second table ``name`` after its read, like stub_start's for orders; returns its scratch name and ARN."""
     dynamodb, arn = stubs["dynamodb"], TABLE_ARN.replace("orders", name)
     scratch, backup_arn = f"steward-rt-{name}-20261124-030000", BACKUP_ARN.replace("orders", name)
-    dynamodb.add_response("describe_table", table(name, arn, "ACTIVE"), {"TableName": name})
-    summary = {"TableName": name, "BackupArn": backup_arn, "BackupName": f"steward-{name}-daily-20261124-020000",
-               "BackupStatus": "AVAILABLE", "BackupType": "USER", "BackupCreationDateTime": BACKUP_TIME}  # fmt: skip
-    dynamodb.add_response("list_backups", {"BackupSummaries": [summary]}, {"TableName": name})
     dynamodb.add_client_error("describe_table", "ResourceNotFoundException", "no such table", expected_params={"TableName": scratch})
     restored = {"TableDescription": table(scratch, f"{arn}-rt", "CREATING")["Table"]}
     dynamodb.add_response(
@@ -246,7 +251,10 @@ def test_n_restores_wait_together_so_the_run_takes_the_slowest_not_the_sum():
     and orders' RTO is its own 10 s, not the 20 s the slower restore took."""
     stubs = Stubbed()
     dynamodb = stubs["dynamodb"]
-    stub_start(stubs)
+    for read in (stub_describe, stub_list):  # the fleet is read first: both tables described, then both listed
+        read(stubs)
+        read(stubs, "invoices")
+    stub_start(stubs, read=False)
     other, other_arn = stub_second_table(stubs, "invoices")
     # concurrency 1 keeps the calls in this order; the rounds are shared all the same
     stub_poll(stubs, "CREATING", restoring=True)  # t=0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -104,7 +103,7 @@ def test_keep_within_is_measured_from_the_newest_backup_and_keeps_strictly_newer
     old = [Item(i.id, i.created - timedelta(days=100)) for i in items]  # backups stopped 100 days ago
     # 3d back from the newest lands exactly on the fourth backup: restic keeps strictly newer ones only.
     assert len([d for d in apply_policy(old, Policy(keep_within=within("3d")), NOW) if d.keep]) == 3
-    assert [d.reasons for d in apply_policy(old, Policy(keep_within=within("3d")), NOW)][0] == ["within 3d"]
+    assert next(d.reasons for d in apply_policy(old, Policy(keep_within=within("3d")), NOW)) == ["within 3d"]
 
 
 def test_keep_within_is_anchored_on_the_newest_backup_not_in_the_future():
@@ -128,7 +127,11 @@ def test_keep_within_counts_months_and_years_by_the_calendar():
     new_york = within("1d").before(datetime(2026, 11, 1, 12, tzinfo=UTC), ZoneInfo("America/New_York"))
     assert new_york == datetime(2026, 10, 31, 11, tzinfo=UTC)
     items = [Item(f"m{n}", datetime(2026, 11, 30, tzinfo=UTC) - timedelta(days=30 * n)) for n in range(8)]
-    kept = [d.created.date().isoformat() for d in apply_policy(items, Policy(keep_within=within("6mo")), datetime(2026, 12, 1, tzinfo=UTC)) if d.keep]
+    kept = [
+        d.created.date().isoformat()
+        for d in apply_policy(items, Policy(keep_within=within("6mo")), datetime(2026, 12, 1, tzinfo=UTC))
+        if d.keep
+    ]
     # 2026-11-30 less six months is 2026-05-30: backups strictly newer are kept
     assert kept == ["2026-11-30", "2026-10-31", "2026-10-01", "2026-09-01", "2026-08-02", "2026-07-03", "2026-06-03"]
 
@@ -189,7 +192,9 @@ def test_bad_policies_name_the_option(params, option):
 
 
 def test_policy_parsing():
-    policy = parse_policy({"keep_daily": 7, "keep_yearly": -1, "keep_within": "2d", "keep_within_monthly": "1Y6mo", "timezone": "Europe/Berlin"})
+    policy = parse_policy(
+        {"keep_daily": 7, "keep_yearly": -1, "keep_within": "2d", "keep_within_monthly": "1Y6mo", "timezone": "Europe/Berlin"}
+    )
     assert policy == Policy(
         keep_daily=7,
         keep_yearly=-1,

@@ -127,8 +127,9 @@ def test_a_snapshot_that_fails_while_waited_for_fails_its_resource():
         "Status": "creating",
         "SnapshotCreateTime": NOW,
     }
-    stubs["rds"].add_response("describe_db_instances", {"DBInstances": [instance]}, {"DBInstanceIdentifier": "orders-db"})
-    stubs["rds"].add_response("describe_db_snapshots", {"DBSnapshots": []}, {"DBInstanceIdentifier": "orders-db"})
+    by_id = [{"Name": "db-instance-id", "Values": ["orders-db"]}]  # the fleet is read in batches, by filter
+    stubs["rds"].add_response("describe_db_instances", {"DBInstances": [instance]}, {"Filters": by_id})
+    stubs["rds"].add_response("describe_db_snapshots", {"DBSnapshots": []}, {"Filters": by_id})
     stubs["rds"].add_response(
         "create_db_snapshot", {"DBSnapshot": snapshot}, {"DBSnapshotIdentifier": ANY, "DBInstanceIdentifier": "orders-db", "Tags": ANY}
     )

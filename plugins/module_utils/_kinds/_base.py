@@ -90,6 +90,12 @@ class BackupKind:
     refresh_batch_size: ClassVar[int] = 1
     # How targets may select resources of this kind.
     selectors: ClassVar[tuple[str, ...]] = ("names", "arns", "tags")
+    # Reading a fleet in bulk: how many resources one describe call and one backup listing can cover.
+    describe_batch: ClassVar[int] = 1
+    list_batch: ClassVar[int] = 1
+    # A resource the tag lookup found is known to exist with its ARN; actions that only read its backups
+    # (backup_info, backup_retention) then skip the describe where it would tell them nothing more.
+    tag_lookup_suffices: ClassVar[bool] = False
     # A module option whose values are defaults for this kind's target options (postgres: the connection).
     shared_option: ClassVar[str | None] = None
     # Options taken only from the shared option, which the argument spec marks no_log (a password).
@@ -162,6 +168,24 @@ class BackupKind:
     def collect_garbage(self, resource: Resource, now: datetime) -> dict[str, Any]:
         """After deletions: free what no remaining backup needs (S3's unreferenced objects). Counts for the result."""
         return {}
+
+    def describe_many(self, selected: list[Selected]) -> list[Resource | BaseException]:
+        """Batch form of describe, one entry per selected resource in order: the Resource, or why it failed.
+
+        Kinds whose API describes many resources in one call override it and raise ``describe_batch``.
+        """
+        return [_outcome(self.describe, item) for item in selected]
+
+    def list_backups_many(self, resources: list[Resource]) -> dict[str, list[Backup]]:
+        """Batch form of list_backups: every backup of each resource, by resource id, newest first.
+
+        Kinds whose API lists many resources' backups in one paginated sweep override it and raise ``list_batch``.
+        """
+        return {resource.id: self.list_backups(resource) for resource in resources}
+
+    def resource_from_selection(self, selected: Selected) -> Resource:
+        """The resource as the selection knows it, without a describe (see ``tag_lookup_suffices``)."""
+        return Resource(self.name, selected.id, selected.arn, {}, selected.options)
 
     def refresh_backups(self, backups: list[Backup]) -> list[Backup]:
         """Batch form of refresh_backup; kinds whose API describes many at once override it."""
@@ -243,6 +267,26 @@ def exists(describe: Any, missing_codes: tuple[str, ...]) -> bool:
             return False
         raise
     return True
+
+
+def _outcome(describe: Any, selected: Selected) -> Resource | BaseException:
+    try:
+        return describe(selected)
+    except Exception as error:  # noqa: BLE001 - one resource's failure is its own
+        return error
+
+
+def chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def group_newest_first(backups: list[Backup], resource_ids: list[str]) -> dict[str, list[Backup]]:
+    """A sweep's backups by source, newest first; every asked-for resource has an entry, empty if it has none."""
+    grouped: dict[str, list[Backup]] = {resource_id: [] for resource_id in resource_ids}
+    for backup in backups:
+        if backup.source_id in grouped:
+            grouped[backup.source_id].append(backup)
+    return {resource_id: newest_first(found) for resource_id, found in grouped.items()}
 
 
 def not_found(kind: str, resource_id: str) -> ResourceError:

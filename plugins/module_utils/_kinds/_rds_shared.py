@@ -65,6 +65,9 @@ def snapshot_to_backup(kind: str, source_id: str, snapshot: dict, id_field: str,
     )
 
 
+BATCH = 100  # identifiers per Filters value list: one describe or one snapshot listing covers this many resources
+
+
 def paginate(call, result_key: str, **kwargs) -> list[dict]:
     """RDS pages with Marker; moto ignores MaxRecords, real RDS does not, so always follow the Marker."""
     items: list[dict] = []

@@ -8,11 +8,13 @@ from datetime import datetime
 
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
     BackupKind,
+    group_newest_first,
     missing_is_not_found,
     newest_first,
+    not_found,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_restore import AuroraRestore
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import paginate, snapshot_to_backup
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import BATCH, paginate, snapshot_to_backup
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import tag_list
 
@@ -23,10 +25,21 @@ class AuroraKind(AuroraRestore, BackupKind):
     tagging_type = "rds:cluster"
     arn_pattern = r"^arn:aws[\w-]*:rds:[\w-]+:\d{12}:cluster:[A-Za-z][A-Za-z0-9-]{0,62}$"
     strict_names = True
+    describe_batch = BATCH
+    list_batch = BATCH
 
     def describe(self, selected: Selected) -> Resource:
         with missing_is_not_found(self.name, selected.id, ("DBClusterNotFoundFault", "DBClusterNotFound")):
             cluster = self.client.describe_db_clusters(DBClusterIdentifier=selected.id)["DBClusters"][0]
+        return self._resource(selected, cluster)
+
+    def describe_many(self, selected: list[Selected]) -> list[Resource | BaseException]:
+        ids = [item.id for item in selected]
+        found = paginate(self.client.describe_db_clusters, "DBClusters", Filters=[{"Name": "db-cluster-id", "Values": ids}])
+        by_id = {cluster["DBClusterIdentifier"]: cluster for cluster in found}
+        return [self._resource(item, by_id[item.id]) if item.id in by_id else not_found(self.name, item.id) for item in selected]
+
+    def _resource(self, selected: Selected, cluster: dict) -> Resource:
         details = {
             "status": cluster.get("Status"),
             "engine": cluster.get("Engine"),
@@ -42,6 +55,13 @@ class AuroraKind(AuroraRestore, BackupKind):
     def list_backups(self, resource: Resource) -> list[Backup]:
         snapshots = paginate(self.client.describe_db_cluster_snapshots, "DBClusterSnapshots", DBClusterIdentifier=resource.id)
         return newest_first([self._backup(snapshot) for snapshot in snapshots if snapshot.get("DBClusterIdentifier") == resource.id])
+
+    def list_backups_many(self, resources: list[Resource]) -> dict[str, list[Backup]]:
+        ids = [resource.id for resource in resources]
+        snapshots = paginate(
+            self.client.describe_db_cluster_snapshots, "DBClusterSnapshots", Filters=[{"Name": "db-cluster-id", "Values": ids}]
+        )
+        return group_newest_first([self._backup(snapshot) for snapshot in snapshots], ids)
 
     def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
         snapshot = self.client.create_db_cluster_snapshot(

@@ -9,6 +9,7 @@ from datetime import datetime
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
     BackupKind,
+    group_newest_first,
     missing_is_not_found,
     newest_first,
 )
@@ -28,6 +29,8 @@ from ansible_collections.steward.maintenance.plugins.module_utils._model import 
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import is_managed_name, label_from_name
 
 _STATES = {"AVAILABLE": AVAILABLE, "CREATING": PENDING, "DELETED": DELETING}
+# From this many tables on, one sweep over the region's backups is cheaper than one listing per table.
+SWEEP_FROM = 4
 
 
 class DynamoDBKind(DynamoDBRestore, BackupKind):
@@ -37,6 +40,9 @@ class DynamoDBKind(DynamoDBRestore, BackupKind):
     arn_pattern = r"^arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table/[A-Za-z0-9_.-]{3,255}$"
     user_check_fields = ("item", "attributes")
     validate_user_check = staticmethod(validate_user_check)  # type: ignore[assignment]
+    # DynamoDB describes one table per call; its backups are listed for many tables in one sweep.
+    list_batch = 1_000_000
+    tag_lookup_suffices = True
 
     def describe(self, selected: Selected) -> Resource:
         with missing_is_not_found(self.name, selected.id, ("ResourceNotFoundException",)):
@@ -56,17 +62,27 @@ class DynamoDBKind(DynamoDBRestore, BackupKind):
         return Resource(self.name, selected.id, table.get("TableArn"), details, selected.options)
 
     def list_backups(self, resource: Resource) -> list[Backup]:
+        return newest_first(self._list(resource.id))
+
+    def list_backups_many(self, resources: list[Resource]) -> dict[str, list[Backup]]:
+        ids = [resource.id for resource in resources]
+        if len(ids) < SWEEP_FROM:
+            return {resource_id: newest_first(self._list(resource_id)) for resource_id in ids}
+        return group_newest_first(self._list(None), ids)
+
+    def _list(self, table: str | None) -> list[Backup]:
+        """One table's backups, or (``None``) every table's in the region, following LastEvaluatedBackupArn."""
         backups = []
-        kwargs = {"TableName": resource.id}
+        kwargs = {"TableName": table} if table else {}
         while True:
             page = self.client.list_backups(**kwargs)
             for summary in page.get("BackupSummaries", []):
                 # moto (and older endpoints) ignore TableName filtering for some calls: check it here too.
-                if summary.get("TableName") == resource.id:
-                    backups.append(self._from_summary(resource.id, summary))
+                if table is None or summary.get("TableName") == table:
+                    backups.append(self._from_summary(summary.get("TableName", ""), summary))
             last = page.get("LastEvaluatedBackupArn")
             if not last:
-                return newest_first(backups)
+                return backups
             kwargs["ExclusiveStartBackupArn"] = last
 
     def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:

@@ -9,8 +9,10 @@ from datetime import datetime
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
     BackupKind,
+    group_newest_first,
     missing_is_not_found,
     newest_first,
+    not_found,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._ebs_restore import EBSRestore
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
@@ -48,10 +50,23 @@ class EBSKind(EBSRestore, BackupKind):
     tagging_type = "ec2:volume"
     arn_pattern = r"^arn:aws[\w-]*:ec2:[\w-]+:\d{12}:volume/vol-[0-9a-f]+$"
     refresh_batch_size = _DESCRIBE_BATCH
+    describe_batch = _DESCRIBE_BATCH
+    list_batch = _DESCRIBE_BATCH
+    tag_lookup_suffices = True
 
     def describe(self, selected: Selected) -> Resource:
         with missing_is_not_found(self.name, selected.id, ("InvalidVolume.NotFound", "InvalidVolumeID.Malformed")):
             volume = self.client.describe_volumes(VolumeIds=[selected.id])["Volumes"][0]
+        return self._resource(selected, volume)
+
+    def describe_many(self, selected: list[Selected]) -> list[Resource | BaseException]:
+        # A volume-id filter, unlike VolumeIds, does not fail the whole call for one missing or malformed id.
+        paginator = self.client.get_paginator("describe_volumes")
+        pages = paginator.paginate(Filters=[{"Name": "volume-id", "Values": [item.id for item in selected]}])
+        by_id = {volume["VolumeId"]: volume for page in pages for volume in page.get("Volumes", [])}
+        return [self._resource(item, by_id[item.id]) if item.id in by_id else not_found(self.name, item.id) for item in selected]
+
+    def _resource(self, selected: Selected, volume: dict) -> Resource:
         details = {
             "state": volume.get("State"),
             "size_gib": volume.get("Size"),
@@ -70,6 +85,12 @@ class EBSKind(EBSRestore, BackupKind):
         return newest_first(
             [self._backup(snapshot) for page in pages for snapshot in page.get("Snapshots", []) if snapshot.get("VolumeId") == resource.id]
         )
+
+    def list_backups_many(self, resources: list[Resource]) -> dict[str, list[Backup]]:
+        ids = [resource.id for resource in resources]
+        paginator = self.client.get_paginator("describe_snapshots")
+        pages = paginator.paginate(OwnerIds=["self"], Filters=[{"Name": "volume-id", "Values": ids}])
+        return group_newest_first([self._backup(snapshot) for page in pages for snapshot in page.get("Snapshots", [])], ids)
 
     def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
         snapshot = self.client.create_snapshot(

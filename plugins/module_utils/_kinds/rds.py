@@ -9,11 +9,13 @@ from datetime import datetime
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
     BackupKind,
     NotApplicable,
+    group_newest_first,
     missing_is_not_found,
     newest_first,
+    not_found,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_restore import RDSRestore
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import paginate, snapshot_to_backup
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import BATCH, paginate, snapshot_to_backup
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import tag_list
 
@@ -24,10 +26,29 @@ class RDSKind(RDSRestore, BackupKind):
     tagging_type = "rds:db"
     arn_pattern = r"^arn:aws[\w-]*:rds:[\w-]+:\d{12}:db:[A-Za-z][A-Za-z0-9-]{0,62}$"
     strict_names = True
+    describe_batch = BATCH
+    list_batch = BATCH
 
     def describe(self, selected: Selected) -> Resource:
         with missing_is_not_found(self.name, selected.id, ("DBInstanceNotFound", "DBInstanceNotFoundFault")):
             instance = self.client.describe_db_instances(DBInstanceIdentifier=selected.id)["DBInstances"][0]
+        return self._resource(selected, instance)
+
+    def describe_many(self, selected: list[Selected]) -> list[Resource | BaseException]:
+        ids = [item.id for item in selected]
+        found = paginate(self.client.describe_db_instances, "DBInstances", Filters=[{"Name": "db-instance-id", "Values": ids}])
+        by_id = {instance["DBInstanceIdentifier"]: instance for instance in found}
+        return [self._outcome(item, by_id.get(item.id)) for item in selected]
+
+    def _outcome(self, selected: Selected, instance: dict | None) -> Resource | BaseException:
+        if instance is None:
+            return not_found(self.name, selected.id)
+        try:
+            return self._resource(selected, instance)
+        except NotApplicable as error:
+            return error
+
+    def _resource(self, selected: Selected, instance: dict) -> Resource:
         if instance.get("DBClusterIdentifier"):
             # AWS refuses instance snapshots of Aurora members; tags often reach members too, so say why.
             raise NotApplicable(f"member of cluster '{instance['DBClusterIdentifier']}': back it up with kind aurora")
@@ -47,6 +68,11 @@ class RDSKind(RDSRestore, BackupKind):
     def list_backups(self, resource: Resource) -> list[Backup]:
         snapshots = paginate(self.client.describe_db_snapshots, "DBSnapshots", DBInstanceIdentifier=resource.id)
         return newest_first([self._backup(snapshot) for snapshot in snapshots if snapshot.get("DBInstanceIdentifier") == resource.id])
+
+    def list_backups_many(self, resources: list[Resource]) -> dict[str, list[Backup]]:
+        ids = [resource.id for resource in resources]
+        snapshots = paginate(self.client.describe_db_snapshots, "DBSnapshots", Filters=[{"Name": "db-instance-id", "Values": ids}])
+        return group_newest_first([self._backup(snapshot) for snapshot in snapshots], ids)
 
     def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
         snapshot = self.client.create_db_snapshot(DBSnapshotIdentifier=name, DBInstanceIdentifier=resource.id, Tags=tag_list(tags))

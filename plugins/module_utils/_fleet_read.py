@@ -1,0 +1,79 @@
+# Copyright: (c) 2026, steward.maintenance contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read a whole fleet in bulk before acting on it: resources described and backups listed in as few calls as each
+kind's API allows, fanned out by batch. Against AWS every call counts towards throttling; one describe and one
+listing per resource would make a fleet backup cost three calls a resource instead of about one.
+
+No service-specific code: batching is each kind adapter's (``describe_many``, ``list_backups_many``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import chunks
+from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
+
+
+@dataclass
+class FleetView:
+    """What the bulk read learned; each action asks it per resource, and meets that resource's own error there."""
+
+    resources: dict[tuple[str, str], Resource | BaseException] = field(default_factory=dict)
+    backups: dict[tuple[str, str], list[Backup] | BaseException] = field(default_factory=dict)
+
+    def describe(self, selected: Selected) -> Resource:
+        return _raise_or_return(self.resources[(selected.kind, selected.id)])
+
+    def list_backups(self, resource: Resource) -> list[Backup]:
+        return _raise_or_return(self.backups[(resource.kind, resource.id)])
+
+
+def read_fleet(adapters: dict[str, Any], selected: list[Selected], concurrency: int, details: bool = True) -> FleetView:
+    """Describe every selected resource, then list the backups of every one that exists, each in batches.
+
+    ``details``: the action needs each resource's facts (backup evidence, restore tests); without it a resource the
+    tag lookup found is taken as found where its kind says the describe would add nothing (``tag_lookup_suffices``).
+    """
+    view = FleetView()
+    to_describe: list[Selected] = []
+    for item in selected:
+        adapter = adapters[item.kind]
+        if not details and item.found and adapter.tag_lookup_suffices:
+            view.resources[(item.kind, item.id)] = adapter.resource_from_selection(item)
+        else:
+            to_describe.append(item)
+
+    def describe(batch: list[Selected]) -> list[Resource | BaseException]:
+        return adapters[batch[0].kind].describe_many(batch)
+
+    for outcome in fan_out(_batches(to_describe, adapters, "describe_batch"), describe, concurrency):
+        found = outcome.value if outcome.ok else [outcome.error] * len(outcome.item)
+        for item, resource in zip(outcome.item, found or [], strict=True):
+            view.resources[(item.kind, item.id)] = resource  # type: ignore[assignment]
+
+    existing = [resource for resource in view.resources.values() if isinstance(resource, Resource)]
+
+    def listing(batch: list[Resource]) -> dict[str, list[Backup]]:
+        return adapters[batch[0].kind].list_backups_many(batch)
+
+    for outcome in fan_out(_batches(existing, adapters, "list_batch"), listing, concurrency):
+        for resource in outcome.item:
+            found = outcome.value.get(resource.id, []) if outcome.ok and outcome.value is not None else outcome.error
+            view.backups[(resource.kind, resource.id)] = found  # type: ignore[assignment]
+    return view
+
+
+def _batches(items: list[Any], adapters: dict[str, Any], size_attribute: str) -> list[list[Any]]:
+    by_kind: dict[str, list[Any]] = {}
+    for item in items:
+        by_kind.setdefault(item.kind, []).append(item)
+    return [batch for kind, group in by_kind.items() for batch in chunks(group, getattr(adapters[kind], size_attribute))]
+
+
+def _raise_or_return(value: Any) -> Any:
+    if isinstance(value, BaseException):
+        raise value
+    return value
