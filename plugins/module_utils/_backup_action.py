@@ -131,7 +131,7 @@ def _plan_or_create(context: Context, request: BackupRequest, adapter: Any, flee
                 f"younger than min_interval {format_duration(request.min_interval_s)}"
             )
             return
-    name = backup_name(resource.id, request.label, now, strict=adapter.strict_names)
+    name = backup_name(resource.id, request.label, now, strict=adapter.strict_names, run_id=context.run_id)
     source = resource.arn or resource.id
     tags = managed_tags(source, request.label, now, request.tags)
     work.result.extra["backup_name"] = name

@@ -31,7 +31,9 @@ TAG_VERIFIED = "steward:verified"
 
 _LABEL = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 _STAMP_FORMAT = "%Y%m%d-%H%M%S"
-_STAMP = re.compile(r"-(\d{8}-\d{6})$")
+# The time, then (since 0.2.0) the first characters of the run id: two runs in the same second get two names.
+_STAMP = re.compile(r"-(\d{8}-\d{6})(?:-[0-9a-f]{6})?$")
+RUN_TOKEN_LENGTH = 6
 
 
 def validate_label(option: str, value: str) -> str:
@@ -58,8 +60,9 @@ def stamp(moment: datetime) -> str:
     return as_utc(moment).strftime(_STAMP_FORMAT)
 
 
-def backup_name(source_id: str, label: str, moment: datetime, max_length: int = 255, strict: bool = False) -> str:
-    """``steward-<source>-<label>-<YYYYmmdd-HHMMSS>``.
+def backup_name(source_id: str, label: str, moment: datetime, max_length: int = 255, strict: bool = False, run_id: str = "") -> str:
+    """``steward-<source>-<label>-<YYYYmmdd-HHMMSS>-<run>``: ``<run>`` is the run id's first six characters, so that two
+    runs starting in the same second (two AWX jobs) never give two backups one name; without a run id it is left out.
 
     ``strict`` applies the strictest service rules (RDS identifiers: letters, digits and single hyphens,
     lower case); otherwise DynamoDB's and S3's ``[A-Za-z0-9_.-]`` are kept as they are.
@@ -68,10 +71,17 @@ def backup_name(source_id: str, label: str, moment: datetime, max_length: int = 
     pattern = r"[^a-z0-9-]+" if strict else r"[^A-Za-z0-9_.-]+"
     source = re.sub(pattern, "-", source)
     source = re.sub(r"-{2,}", "-", source).strip("-") or "resource"
-    tail = f"-{label}-{stamp(moment)}"
+    tail = f"-{label}-{stamp(moment)}" + (f"-{run_token(run_id)}" if run_id else "")
     room = max_length - len(NAME_PREFIX) - len(tail)
     source = source[:room].rstrip("-")
     return f"{NAME_PREFIX}{source}{tail}"
+
+
+def run_token(run_id: str) -> str:
+    token = run_id[:RUN_TOKEN_LENGTH].lower()
+    if not re.fullmatch(r"[0-9a-f]{6}", token):
+        raise ValueError(f"a run id starts with {RUN_TOKEN_LENGTH} hex digits; got {run_id!r}")
+    return token
 
 
 def is_managed_name(name: str | None) -> bool:
@@ -157,7 +167,7 @@ def is_expired_scratch(name: str | None, tags: dict[str, str] | None, now: datet
     return expires <= as_utc(now)
 
 
-_STAMP_AT_END = re.compile(r"[-_](\d{8})[-_](\d{6})(?:\.json)?$")
+_STAMP_AT_END = re.compile(r"[-_](\d{8})[-_](\d{6})(?:-[0-9a-f]{6})?(?:\.json)?$")
 
 
 def created_from_name(name: str) -> datetime | None:

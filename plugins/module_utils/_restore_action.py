@@ -303,8 +303,11 @@ def _wait_and_verify(context: Context, request: RestoreTestRequest, adapters: di
         try:
             test.scratch = adapters[test.result.kind].advance_scratch(test.scratch)
         except Exception as error:  # noqa: BLE001 - a restore that cannot go on fails its own test only
-            # botocore has already retried transient errors: this one is the restore's.
-            _fail(test, "restore_failed", f"restoring {test.backup.name} failed: {describe_error(error)[0]}")  # type: ignore[union-attr]
+            # botocore has already retried transient errors: this one is the restore's. An adapter's own code (a
+            # damaged dump) says more than restore_failed.
+            message, code = describe_error(error)
+            code = code if isinstance(error, ResourceError) else "restore_failed"
+            _fail(test, code, f"restoring {test.backup.name} failed: {message}")  # type: ignore[union-attr]
             return
         _show_scratch(test)
         scratch = test.scratch

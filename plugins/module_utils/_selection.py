@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import describe_error
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import SelectionIncomplete, describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import Target
 
@@ -35,7 +35,7 @@ def select(targets: list[Target], adapters: dict[str, Any], concurrency: int) ->
         return [(adapter.id_from_arn(arn), arn) for arn in arns]
 
     selection = Selection()
-    seen: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
     for outcome in fan_out(targets, resolve, concurrency):
         target = outcome.item
         report: dict[str, Any] = {
@@ -46,21 +46,35 @@ def select(targets: list[Target], adapters: dict[str, Any], concurrency: int) ->
             "excluded": 0,
         }
         selection.targets.append(report)
+        found = outcome.value or []
         if not outcome.ok:
             report["error"] = describe_error(outcome.error)[0]  # type: ignore[arg-type]
-            continue
+            if not isinstance(outcome.error, SelectionIncomplete):
+                continue
+            found = [(name, None) for name in outcome.error.known]
         adapter = adapters[target.kind]
         excluded = {adapter.id_from_arn(item) if item.startswith("arn:") else item for item in target.exclude}
-        for resource_id, arn in outcome.value or []:
+        conflicts = []
+        for resource_id, arn in found:
             if resource_id in excluded:
                 report["excluded"] += 1
                 continue
             report["matched"] += 1
-            if (target.kind, resource_id) in seen:
-                continue  # a resource two targets select is acted on once, with the first target's options
-            seen.add((target.kind, resource_id))
-            found = target.selector == "tags"
-            selection.selected.append(Selected(target.kind, resource_id, arn, target.options, target.path, found=found))
+            first = seen.get((target.kind, resource_id))
+            if first is not None:
+                # A resource two targets select is acted on once. With the same options that is what was asked;
+                # with other options (a second dump store, say) doing only the first would drop the second silently.
+                differing = sorted(key for key in {*first[1], *target.options} if first[1].get(key) != target.options.get(key))
+                if differing:
+                    conflicts.append(f"{resource_id} (selected by {first[0]} too; {', '.join(differing)} differ)")
+                continue
+            seen[(target.kind, resource_id)] = (target.path, target.options)
+            by_tags = target.selector == "tags"
+            selection.selected.append(Selected(target.kind, resource_id, arn, target.options, target.path, found=by_tags))
+        if conflicts:
+            refused = f"refused for {len(conflicts)} {target.kind} resources another target selects with other options: "
+            refusal = refused + "; ".join(conflicts[:10]) + " (one target per resource, or the same options in both)"
+            report["error"] = f"{report['error']}; {refusal}" if report.get("error") else refusal
         if report["matched"] == 0:
             report["message"] = f"{target.describe} matched nothing" + (f" ({report['excluded']} excluded)" if report["excluded"] else "")
     return selection

@@ -19,7 +19,8 @@ description:
     database. The dump is read back by C(pg_restore) as it streams to the store; pg_dump's exit status and stderr,
     the dump's header, that read-back and the tables it holds are checked, so a failed, empty or truncated dump is a
     failure and leaves no backup behind."
-  - "Every backup is named C(steward-<source>-<label>-<YYYYmmdd-HHMMSS>) (UTC) and, where the service takes tags,
+  - "Every backup is named C(steward-<source>-<label>-<YYYYmmdd-HHMMSS>-<run>) (UTC; C(<run>) is the first six hex digits of the
+    run id, so two runs starting in the same second never give two backups one name) and, where the service takes tags,
     tagged C(steward:managed=true), C(steward:source=<ARN or id>), C(steward:cadence=<label>) and
     C(steward:created=<time>) on top of O(tags). DynamoDB backups cannot carry tags: their name and the ledger mark them."
   - "S3 backups store each distinct object body once, at C(<prefix>/objects/sha256/<2 hex>/<sha256>) in the backup

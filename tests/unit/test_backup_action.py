@@ -68,7 +68,8 @@ def steward_backups(api):
 
 
 def test_backs_up_every_tagged_resource_named_and_tagged_by_convention(fleet, factory, clock, tmp_path):
-    payload, failure = run_backup(make_context(factory, clock, tmp_path / "ledger"), request(ALL_DAILY), BACKUP_KINDS)
+    context = make_context(factory, clock, tmp_path / "ledger")
+    payload, failure = run_backup(context, request(ALL_DAILY), BACKUP_KINDS)
     assert failure is None
     backups = steward_backups(fleet["api"])
     assert sorted(b["TableName"] for b in backups["dynamodb"]) == ["sessions", "topology"]
@@ -76,7 +77,7 @@ def test_backs_up_every_tagged_resource_named_and_tagged_by_convention(fleet, fa
     assert [s["DBClusterIdentifier"] for s in backups["aurora"]] == ["graph"]
     assert [s["VolumeId"] for s in backups["ebs"]] == [fleet["volume"]]
     assert len(backups["s3"]) == 1
-    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S") + "-" + context.run_id[:6]  # the run's token makes names unique per run
     assert {b["BackupName"] for b in backups["dynamodb"]} == {f"steward-topology-daily-{stamp}", f"steward-sessions-daily-{stamp}"}
     rds_tags = {t["Key"]: t["Value"] for t in backups["rds"][0]["TagList"]}
     assert rds_tags["steward:managed"] == "true" and rds_tags["steward:cadence"] == "daily" and rds_tags["team"] == "ops"
@@ -233,3 +234,47 @@ def test_s3_bodies_are_hashed_and_stored_once_across_the_object_pool(aws, factor
         n = int(entry["key"][2:])
         assert entry["sha256"] == hashlib.sha256(f"body {n % 10}".encode()).hexdigest()
     assert len([o for o in listing if "/objects/" in o["Key"]]) == 10
+
+
+def test_two_runs_at_once_in_the_same_second_make_two_complete_backups_of_everything(fleet, factory, clock, tmp_path):
+    """Two AWX jobs starting together (same clock second): every resource gets two backups with two names, and each
+    backup is whole and matches its own evidence; nothing one run wrote is overwritten by the other."""
+    import threading
+
+    payloads = []
+    runs = [
+        threading.Thread(
+            target=lambda: payloads.append(run_backup(make_context(factory, clock, tmp_path / "ledger"), request(ALL_DAILY), BACKUP_KINDS))
+        )
+        for _ in range(2)
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert [failure for _payload, failure in payloads] == [None, None]
+    made = [resource for payload, _failure in payloads for resource in payload["resources"] if resource["status"] == "created"]
+    by_resource: dict = {}
+    for resource in made:
+        by_resource.setdefault((resource["kind"], resource["id"]), set()).add(resource["backup_name"])
+    assert len(by_resource) == 6 and all(len(names) == 2 for names in by_resource.values())
+    backups = steward_backups(fleet["api"])
+    assert {len(backups[kind]) for kind in ("rds", "aurora", "ebs")} == {2} and len(backups["dynamodb"]) == 4
+    ids = {b["BackupArn"] for b in backups["dynamodb"]} | {s["DBSnapshotIdentifier"] for s in backups["rds"]}
+    ids |= {s["DBClusterSnapshotIdentifier"] for s in backups["aurora"]} | {s["SnapshotId"] for s in backups["ebs"]}
+    records = [json.loads(path.read_text()) for path in (tmp_path / "ledger").rglob("*.json")]
+    records = [record for record in records if record["status"] == "created"]  # not the Aurora member, skipped twice
+    assert len(records) == 12
+    for record in records:  # each record names its own, existing backup
+        if record["kind"] == "s3":
+            assert record["backup"]["id"] in {key.rsplit("/", 1)[-1][: -len(".json")] for key in backups["s3"]}
+        else:
+            assert record["backup"]["id"] in ids
+    s3 = fleet["api"]["s3"]
+    assert len(backups["s3"]) == 2
+    for key in backups["s3"]:  # each manifest alone restores the bucket: every body it names is there, as hashed
+        manifest = json.loads(s3.get_object(Bucket="data-backup", Key=key)["Body"].read())
+        assert sorted(entry["key"] for entry in manifest["objects"]) == ["a.txt", "b.txt", "dup.txt"]
+        for entry in manifest["objects"]:
+            body = s3.get_object(Bucket="data-backup", Key=entry["stored_key"])["Body"].read()
+            assert hashlib.sha256(body).hexdigest() == entry["sha256"]

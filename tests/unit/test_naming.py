@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import (
     backup_name,
+    created_from_name,
     is_managed_name,
     label_from_name,
     managed_tags,
@@ -61,3 +62,17 @@ def test_markers_win_over_user_tags_and_reserved_keys_are_refused():
     with pytest.raises(OptionError, match=r"^tags: .*reserved"):
         validate_user_tags("tags", {"aws:foo": "x"})
     assert validate_user_tags("tags", {"cost-centre": 42}) == {"cost-centre": "42"}
+
+
+def test_the_run_token_makes_names_unique_per_run_and_still_parses():
+    first = backup_name("orders", "daily", MOMENT, run_id="a1b2c3d4e5f6")
+    second = backup_name("orders", "daily", MOMENT, run_id="0f9e8d7c6b5a")
+    assert first == "steward-orders-daily-20261124-020005-a1b2c3" and first != second
+    assert label_from_name(first) == "daily" and created_from_name(first) == MOMENT
+    assert created_from_name(f"{first}.json") == MOMENT
+    # names from before the token are read as before
+    assert label_from_name("steward-orders-weekly-20261124-020005") == "weekly"
+    long = backup_name("x" * 400, "weekly", MOMENT, strict=True, run_id="a1b2c3d4e5f6")
+    assert len(long) == 255 and long.endswith("-weekly-20261124-020005-a1b2c3")
+    with pytest.raises(ValueError):
+        backup_name("orders", "daily", MOMENT, run_id="not-hex")

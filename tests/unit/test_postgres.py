@@ -5,6 +5,7 @@ Dumps go to a local directory, or (last tests) to an S3 bucket on moto in-proces
 
 from __future__ import annotations
 
+import hashlib
 import json
 import stat
 import threading
@@ -140,9 +141,9 @@ def test_a_damaged_dump_is_caught(pg_server, database, dumps, factory, clock, tm
     payload, _failure = restore_test(factory, clock, ledger, pg_server, targets(database, dumps))
     resource = payload["resources"][0]
     assert resource["status"] == "failed" and resource["verdict"] == "failed"
-    # either pg_restore refuses the damaged archive, or it restores and the SHA256 (and maybe the data) disagree
-    failed = {c["name"] for c in resource.get("checks", []) if c["result"] == "failed"}
-    assert resource["error_code"] == "restore_failed" or "dump_sha256" in failed
+    # the dump's SHA256 is compared with its manifest before pg_restore runs, and the message says so
+    assert resource["error_code"] == "dump_damaged"
+    assert "failed: dump SHA256 differs from its manifest: " in resource["error"]
     assert resource["cleanup"] == "deleted" and pg_server.scratch_databases() == []
     assert verified_backup_ids(LocalLedger(str(ledger)), "postgres", database) == frozenset()
 
@@ -361,3 +362,92 @@ def test_a_failed_empty_or_truncated_dump_is_a_failure_and_leaves_nothing(pg_ser
     assert (resource["status"], resource["error_code"]) == ("failed", "dump_failed")
     assert message in resource["error"]
     assert [path.name for path in directory.rglob("*") if path.is_file()] == []  # no dump, no partial, no manifest
+
+
+# --- evidence that holds whatever the session settings; runs that overlap; targets that disagree ------------------
+SETTINGS_TABLE = """
+CREATE TABLE visits (id serial PRIMARY KEY, at timestamptz, day date, took interval, score float8, blob bytea, fee money);
+INSERT INTO visits (at, day, took, score, blob, fee)
+  SELECT timestamptz '2026-03-08 01:30:00+00' + g * interval '37 minutes', date '2026-01-01' + g, g * interval '95 seconds',
+         g / 7.0, decode(md5(g::text), 'hex'), g * 1.25 FROM generate_series(1, 400) g;
+"""
+
+
+def test_database_and_role_settings_do_not_change_the_evidence(pg_server, database, dumps, factory, clock, tmp_path):
+    """A database and a role that set every output setting differently from a fresh session: the restore test passes."""
+    pg_server.psql(SETTINGS_TABLE, database)
+    for setting in ("timezone TO 'America/New_York'", "datestyle TO 'SQL, DMY'", "intervalstyle TO 'sql_standard'"):
+        pg_server.psql(f'ALTER DATABASE "{database}" SET {setting}')
+    for setting in ("extra_float_digits TO -3", "bytea_output TO 'escape'", "search_path TO billing, public"):
+        pg_server.psql(f'ALTER ROLE steward IN DATABASE "{database}" SET {setting}')
+    try:
+        ledger = tmp_path / "ledger"
+        result = backup(factory, clock, ledger, pg_server, targets(database, dumps))[0]["resources"][0]
+        evidence = manifest_of(result)["evidence"]
+        assert evidence["version"] == 2 and evidence["settings"]["TimeZone"] == "UTC"
+        payload, failure = restore_test(factory, clock, ledger, pg_server, targets(database, dumps))
+        assert failure is None, failure
+        checksums = next(c for c in payload["resources"][0]["checks"] if c["name"] == "checksums")
+        assert checksums["result"] == "passed"
+        # the evidence is what a fresh session with the fixed settings sees: the live table, unchanged, agrees
+        fixed = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; "
+        fixed += "SET bytea_output = 'hex'; SET lc_monetary = 'C'; SET search_path = pg_catalog; "
+        live = pg_server.psql(
+            fixed + "SELECT md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) FROM public.visits t", database
+        )
+        recorded = next(t for t in manifest_of(result)["tables"] if t["table"] == "visits")
+        assert recorded["checksum"] == live.splitlines()[-1]
+    finally:
+        pg_server.psql(f'ALTER DATABASE "{database}" RESET ALL')
+        pg_server.psql(f'ALTER ROLE steward IN DATABASE "{database}" RESET ALL')
+
+
+def test_two_backups_at_once_of_one_database_are_both_complete_and_their_own(pg_server, database, dumps, factory, clock, tmp_path):
+    """Two AWX jobs in the same second: two dumps, two names, each matching its own manifest and restorable."""
+    ledger = tmp_path / "ledger"
+    results = []
+    runs = [
+        threading.Thread(target=lambda: results.append(backup(factory, clock, ledger, pg_server, targets(database, dumps))))
+        for _ in range(2)
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    made = [payload["resources"][0] for payload, failure in results if failure is None]
+    assert len(made) == 2 and made[0]["backup_name"] != made[1]["backup_name"]
+    for result in made:
+        manifest = manifest_of(result)
+        dump = Path(result["backup_arn"]).with_suffix(".dump")
+        assert hashlib.sha256(dump.read_bytes()).hexdigest() == manifest["dump"]["sha256"]
+        payload, failure = restore_test(factory, clock, ledger, pg_server, targets(database, dumps), backup_id=result["backup_id"])
+        assert failure is None and payload["resources"][0]["verdict"] == "passed"
+    assert not list(Path(dumps).rglob("*.partial"))
+
+
+def test_two_targets_naming_one_database_with_other_stores_are_refused(pg_server, database, dumps, factory, clock, tmp_path):
+    first, second = dumps / "first", dumps / "second"
+    both = targets(database, first) + targets(database, second)
+    payload, failure = backup(factory, clock, tmp_path / "ledger", pg_server, both)
+    assert [r["status"] for r in payload["resources"]] == ["created"]
+    assert payload["targets"][1]["error"].startswith("refused for 1 postgres resources another target selects with other options: ")
+    assert f"{database} (selected by targets[0] too; dump_dir differ)" in payload["targets"][1]["error"]
+    assert "targets[1]: refused" in failure
+    assert list(first.rglob("*.dump")) and not list(second.rglob("*.dump"))
+    assert pg_server.password not in json.dumps(payload)
+
+
+def test_star_on_a_server_that_cannot_be_reached_reports_every_database_it_hides(pg_server, database, dumps, factory, clock, tmp_path):
+    from pg_server import free_port
+
+    # A server on a port where nothing listens now, whose database the store knows from earlier dumps.
+    port = free_port()
+    backup(factory, clock, tmp_path / "ledger", pg_server, targets(database, dumps))
+    (dumps / f"127.0.0.1-{pg_server.port}").rename(dumps / f"127.0.0.1-{port}")
+    star = [{"kind": "postgres", "names": ["*"], "options": {"dump_dir": str(dumps)}}]
+    payload, failure = backup(factory, clock, tmp_path / "ledger", pg_server, star, port=port, connect_timeout=2)
+    target = payload["targets"][0]
+    assert target["error"].startswith("cannot list the databases of server 127.0.0.1:")
+    assert "every database on it is unreported (1 databases known from earlier dumps are reported one by one)" in target["error"]
+    assert [(r["id"], r["status"], r["error_code"]) for r in payload["resources"]] == [(database, "failed", "connection")]
+    assert "cannot list the databases" in failure

@@ -44,6 +44,15 @@ class NotApplicable(ResourceError):
         super().__init__(message, code="not_applicable")
 
 
+class SelectionIncomplete(ResourceError):
+    """A target's lookup failed part way (a server that lists its databases is down), yet some resources are known:
+    the target is reported failed with the reason, and each known resource is still tried, and reported, on its own."""
+
+    def __init__(self, message: str, known: list[str], code: str = "error") -> None:
+        super().__init__(message, code)
+        self.known = known
+
+
 def error_code(error: BaseException) -> str | None:
     if isinstance(error, ClientError) and hasattr(error, "response"):
         return error.response.get("Error", {}).get("Code")

@@ -5,8 +5,10 @@
     <dump_dir or s3://dump_bucket/dump_prefix>/<host>-<port>/<database>/<backup>.dump    pg_dump's custom format
                                                                         /<backup>.json    the manifest (evidence)
 
-A dump is written first (a local one under a temporary name, renamed when complete) and its manifest last:
-a backup whose manifest exists is complete, which is what listing relies on.
+A dump is written first (a local one under a temporary name of its own, linked into place when complete) and its
+manifest last: a backup whose manifest exists is complete, which is what listing relies on. Nothing is ever written
+over a dump or a manifest that is already there (a local link, like S3's If-None-Match, refuses), so two runs can
+never mix their files; ``discard`` removes only what this store wrote.
 """
 
 from __future__ import annotations
@@ -16,11 +18,18 @@ import json
 import os
 import re
 import tempfile
+import uuid
 from pathlib import Path
 from typing import IO, Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._s3_objects import CHUNK, sha256_of, tag_object_verified
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import exists
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._s3_objects import (
+    CHUNK,
+    put_new_object,
+    sha256_of,
+    tag_object_verified,
+)
 
 
 class _HashingReader:
@@ -59,6 +68,17 @@ def open_store(clients: Any, options: dict[str, Any], database: str) -> DumpStor
     if options.get("dump_bucket"):
         return S3DumpStore(clients.client("s3"), options["dump_bucket"], f"{options['dump_prefix']}/{server_label(options)}/{database}")
     return LocalDumpStore(Path(options["dump_dir"]) / server_label(options) / database)
+
+
+def known_databases(clients: Any, options: dict[str, Any]) -> list[str]:
+    """The databases of this server that earlier dumps in the store name (their folders or prefixes)."""
+    if options.get("dump_bucket"):
+        paginator = clients.client("s3").get_paginator("list_objects_v2")
+        root = f"{options['dump_prefix']}/{server_label(options)}/"
+        pages = paginator.paginate(Bucket=options["dump_bucket"], Prefix=root, Delimiter="/")
+        return sorted(entry["Prefix"][len(root) : -1] for page in pages for entry in page.get("CommonPrefixes", []))
+    root_dir = Path(options["dump_dir"]) / server_label(options)
+    return sorted(path.name for path in root_dir.iterdir() if path.is_dir()) if root_dir.is_dir() else []
 
 
 def reopen_store(clients: Any, reference: dict[str, str]) -> DumpStore:
@@ -113,10 +133,21 @@ def _hash_file(path: str) -> str:
         return sha256_of(handle)
 
 
+def _place(temporary: Path, final: Path) -> None:
+    """Move a complete file into place unless something is there already (a hard link refuses to replace)."""
+    try:
+        os.link(temporary, final)
+    except FileExistsError:
+        raise ResourceError(f"{final} already exists; refusing to overwrite what another run wrote", "exists") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 class LocalDumpStore(DumpStore):
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.location = str(directory)
+        self._partials: dict[str, Path] = {}  # this store's own temporary files, by backup name
 
     def reference(self) -> dict[str, str]:
         return {"type": "local", "directory": self.location}
@@ -130,7 +161,7 @@ class LocalDumpStore(DumpStore):
             raise ResourceError(f"dump_dir '{self.directory}' is not writable: {error.strerror or error}", "dump_dir") from None
 
     def write_dump(self, name: str, stream: IO[bytes], sink: IO[bytes] | None = None) -> tuple[str, int, bytes]:
-        partial = self.directory / f".{name}.dump.partial"
+        partial = self._partials.setdefault(name, self.directory / f".{name}.{uuid.uuid4().hex}.partial")
         reader = _HashingReader(stream, sink)
         with open(partial, "wb") as handle:
             for chunk in iter(lambda: reader.read(CHUNK), b""):
@@ -140,15 +171,15 @@ class LocalDumpStore(DumpStore):
         return reader.digest.hexdigest(), reader.size, reader.head
 
     def publish_dump(self, name: str) -> None:
-        os.replace(self.directory / f".{name}.dump.partial", self.directory / f"{name}.dump")
+        _place(self._partials.pop(name), self.directory / f"{name}.dump")
 
     def dump_path(self, name: str) -> str:
         return str(self.directory / f"{name}.dump")
 
     def write_manifest(self, name: str, manifest: dict[str, Any]) -> str:
-        temporary = self.directory / f".{name}.json.partial"
+        temporary = self.directory / f".{name}.{uuid.uuid4().hex}.json.partial"
         temporary.write_text(json.dumps(manifest, sort_keys=True, indent=1))
-        os.replace(temporary, self.directory / f"{name}.json")
+        _place(temporary, self.directory / f"{name}.json")
         return str(self.directory / f"{name}.json")
 
     def manifests(self) -> list[tuple[str, str, int | None]]:
@@ -175,7 +206,9 @@ class LocalDumpStore(DumpStore):
             path.unlink(missing_ok=True)
 
     def discard(self, name: str) -> None:
-        (self.directory / f".{name}.dump.partial").unlink(missing_ok=True)
+        partial = self._partials.pop(name, None)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
 
 
 class S3DumpStore(DumpStore):
@@ -184,6 +217,7 @@ class S3DumpStore(DumpStore):
         self.bucket = bucket
         self.prefix = prefix
         self.location = f"s3://{bucket}/{prefix}"
+        self._uploaded: set[str] = set()  # dumps this store wrote, the only ones discard may remove
 
     def reference(self) -> dict[str, str]:
         return {"type": "s3", "bucket": self.bucket, "prefix": self.prefix}
@@ -198,15 +232,20 @@ class S3DumpStore(DumpStore):
             raise ResourceError(f"dump_bucket '{self.bucket}' is not usable: {error}", "dump_bucket") from None
 
     def write_dump(self, name: str, stream: IO[bytes], sink: IO[bytes] | None = None) -> tuple[str, int, bytes]:
+        key = self._key(name, ".dump")
+        # A head that is refused (403: no s3:ListBucket) cannot tell; the manifest's conditional write still refuses.
+        if exists(lambda: self.client.head_object(Bucket=self.bucket, Key=key), ("404", "NoSuchKey", "NotFound", "403")):
+            raise ResourceError(f"s3://{self.bucket}/{key} already exists; refusing to overwrite what another run wrote", "exists")
         reader = _HashingReader(stream, sink)
         # Managed transfer: multipart above 8 MiB, so a dump is streamed rather than held in memory.
-        self.client.upload_fileobj(reader, self.bucket, self._key(name, ".dump"))
+        self._uploaded.add(name)
+        self.client.upload_fileobj(reader, self.bucket, key)
         return reader.digest.hexdigest(), reader.size, reader.head
 
     def write_manifest(self, name: str, manifest: dict[str, Any]) -> str:
         key = self._key(name, ".json")
         body = json.dumps(manifest, sort_keys=True, indent=1).encode()
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
+        put_new_object(self.client, Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
         return f"s3://{self.bucket}/{key}"
 
     def manifests(self) -> list[tuple[str, str, int | None]]:
@@ -241,7 +280,9 @@ class S3DumpStore(DumpStore):
             self.client.delete_object(Bucket=self.bucket, Key=self._key(name, suffix))
 
     def discard(self, name: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self._key(name, ".dump"))
+        if name in self._uploaded:
+            self._uploaded.discard(name)
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(name, ".dump"))
 
     def mark_verified(self, name: str, moment: Any) -> bool:
         return tag_object_verified(self.client, self.bucket, self._key(name, ".json"), moment)

@@ -41,6 +41,21 @@ ORDER BY 1, 2
 # Order-independent: the md5 of the sorted md5s of every row's text form. Equal tables give equal checksums
 # whatever order their rows come back in; one changed, missing or extra row changes it.
 CHECKSUM_SQL = "SELECT count(*), md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) FROM {table} AS t"
+# A row's text form depends on the session: its time zone, date, interval and float styles, bytea and money output,
+# and (for regclass and similar columns) the search path. A database or a role may set any of them (ALTER DATABASE
+# ... SET timezone), and a scratch database does not inherit them, so the evidence is computed under these fixed
+# values, on both sides. Manifests record them (``evidence.settings``); older ones were computed without them.
+EVIDENCE_VERSION = 2
+EVIDENCE_SETTINGS = {
+    "TimeZone": "UTC",
+    "DateStyle": "ISO, YMD",
+    "IntervalStyle": "postgres",
+    "extra_float_digits": "1",
+    "bytea_output": "hex",
+    "xmlbinary": "base64",
+    "lc_monetary": "C",
+    "search_path": "pg_catalog",
+}
 _VERSION = re.compile(r"\(PostgreSQL\) (\d+)(?:\.(\d+))?")
 
 
@@ -138,8 +153,15 @@ def program_major(program: Path | str) -> int:
     return int(match.group(1))
 
 
-def table_evidence(cursor: Any) -> list[dict[str, Any]]:
-    """Every table's row count and content checksum, as the cursor's transaction sees them."""
+def table_evidence(cursor: Any, fixed_settings: bool = True) -> list[dict[str, Any]]:
+    """Every table's row count and content checksum, as the cursor's transaction sees them.
+
+    With ``fixed_settings`` (every dump since evidence version 2) the checksums are computed under
+    EVIDENCE_SETTINGS, whatever the database, the role or the session set; the session's own values come back after.
+    """
+    if fixed_settings:
+        for name, value in EVIDENCE_SETTINGS.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", (name, value))
     cursor.execute(TABLES_SQL)
     tables = cursor.fetchall()
     evidence = []
@@ -147,6 +169,9 @@ def table_evidence(cursor: Any) -> list[dict[str, Any]]:
         cursor.execute(sql.SQL(CHECKSUM_SQL).format(table=sql.Identifier(schema, name)))
         rows, checksum = cursor.fetchone()
         evidence.append({"schema": schema, "table": name, "rows": rows, "checksum": checksum})
+    if fixed_settings:
+        for name in EVIDENCE_SETTINGS:
+            cursor.execute(sql.SQL("SET LOCAL {} TO DEFAULT").format(sql.Identifier(name)))
     return evidence
 
 

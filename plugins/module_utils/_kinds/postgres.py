@@ -19,9 +19,11 @@ from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import isoformat
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError, ResourceError
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import BackupKind, newest_first
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_store import open_store, reopen_store
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import BackupKind, SelectionIncomplete, newest_first
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_store import known_databases, open_store, reopen_store
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_tools import (
+    EVIDENCE_SETTINGS,
+    EVIDENCE_VERSION,
     HAS_PSYCOPG,
     TABLES_SQL,
     client_program,
@@ -91,15 +93,32 @@ class PostgresKind(PostgresRestore, BackupKind):
 
     # --- selection ---------------------------------------------------------------------------------
     def expand_names(self, names: list[str], options: dict[str, Any]) -> list[str]:
-        """``*`` stands for every database that is not a template (nor a restore test's scratch database)."""
+        """``*`` stands for every database that is not a template (nor a restore test's scratch database).
+
+        When the server cannot be asked, the databases are not silently lost: the target fails naming the server,
+        and every database earlier dumps in the store name is still reported, each failing on its own.
+        """
         if "*" not in names:
             return names
-        with connect(options, options["maintenance_db"], autocommit=True) as connection:
-            rows = connection.execute(
-                "SELECT datname FROM pg_database WHERE NOT datistemplate AND datallowconn AND datname NOT LIKE %s ORDER BY 1",
-                (PG_SCRATCH_LIKE,),
-            ).fetchall()
-        return list(dict.fromkeys([name for name in names if name != "*"] + [row[0] for row in rows]))
+        explicit = [name for name in names if name != "*"]
+        try:
+            with connect(options, options["maintenance_db"], autocommit=True) as connection:
+                rows = connection.execute(
+                    "SELECT datname FROM pg_database WHERE NOT datistemplate AND datallowconn AND datname NOT LIKE %s ORDER BY 1",
+                    (PG_SCRATCH_LIKE,),
+                ).fetchall()
+        except ResourceError as error:
+            if error.code != "connection":
+                raise
+            hidden = list(dict.fromkeys(explicit + known_databases(self.clients, options)))
+            server = f"{options['host']}:{options['port']}"
+            reach = f"{len(hidden)} databases known from earlier dumps are reported one by one" if hidden else "no earlier dump names any"
+            raise SelectionIncomplete(
+                f"cannot list the databases of server {server}: every database on it is unreported ({reach}): {error}",
+                hidden,
+                "connection",
+            ) from None
+        return list(dict.fromkeys(explicit + [row[0] for row in rows]))
 
     def find_by_tags(self, selector: dict[str, list[str]]) -> list[str]:
         raise ResourceError("postgres databases are selected by names", "invalid")
@@ -184,6 +203,7 @@ class PostgresKind(PostgresRestore, BackupKind):
             "created": isoformat(now),
             "label": label_from_name(name),
             "snapshot": snapshot,
+            "evidence": {"version": EVIDENCE_VERSION, "settings": EVIDENCE_SETTINGS},
             "dump": {"format": "custom", "sha256": sha256, "size": size, "pg_dump": pg_dump, "pg_dump_major": major},
             "tables": tables,
             "tags": tags,

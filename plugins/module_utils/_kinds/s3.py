@@ -29,7 +29,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
     newest_first,
     not_found,
 )
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._s3_objects import sha256_of
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._s3_objects import put_new_object, sha256_of
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._s3_restore import S3Restore, validate_user_check
 from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, ORIGIN_STEWARD, Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import (
@@ -185,7 +185,8 @@ class S3Kind(S3Restore, BackupKind):
             "objects": entries,
         }
         manifest_key = f"{manifest_prefix(prefix, resource.id)}{name}.json"
-        self.client.put_object(
+        put_new_object(
+            self.client,
             Bucket=store_bucket,
             Key=manifest_key,
             Body=json.dumps(manifest, sort_keys=True).encode(),
