@@ -120,7 +120,9 @@ class S3Ledger(Ledger):
 
     def write(self, key: str, record: dict[str, Any]) -> str:
         body = json.dumps(record, indent=2, sort_keys=True, default=str).encode()
-        self._clients.client("s3").put_object(Bucket=self.bucket, Key=self._key(key), Body=body, ContentType="application/json")
+        # If-None-Match: a record is never replaced, in S3 as on disk (keys are unique; this makes it a refusal too).
+        s3 = self._clients.client("s3")
+        s3.put_object(Bucket=self.bucket, Key=self._key(key), Body=body, ContentType="application/json", IfNoneMatch="*")
         return f"s3://{self.bucket}/{self._key(key)}"
 
     def read_all(self, kind: str, resource_id: str, action: str) -> list[dict[str, Any]]:

@@ -141,6 +141,9 @@ def test_keep_within_period_rules():
     kept = {d.created.strftime("%m-%d"): d.reasons for d in decisions if d.keep}
     # within 10 days of Nov 24 (strictly after Nov 14 02:00): ISO weeks 48, 47, 46 -> Nov 24, Nov 22, Nov 15
     assert kept == {"11-24": ["weekly within 10d"], "11-22": ["weekly within 10d"], "11-15": ["weekly within 10d"]}
+    # a backup exactly on the window's edge (Nov 14 02:00, 10 days before the newest) is outside it
+    decisions = apply_policy(daily_items(20), Policy(keep_within_daily=within("10d")), NOW)
+    assert kept_dates(decisions) == [f"2026-11-{day}" for day in range(24, 14, -1)]
     # the oldest backup is kept when it lies inside the window
     decisions = apply_policy(daily_items(5), Policy(keep_within_monthly=within("1y")), NOW)
     assert [d.reasons for d in decisions if d.keep] == [["monthly within 1y"], ["oldest monthly within 1y"]]
@@ -268,7 +271,11 @@ def oracle(items: list[Item], policy: Policy, now: datetime) -> dict[str, set[st
 
 # --- properties ---------------------------------------------------------------------------------------------
 # --- properties ---------------------------------------------------------------------------------------------
-moments = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 31)).map(lambda d: d.replace(tzinfo=UTC))
+# Any moment, or whole hours, so that a backup often sits exactly on a window's edge (restic keeps strictly newer ones).
+moments = st.one_of(
+    st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 31)).map(lambda d: d.replace(tzinfo=UTC)),
+    st.integers(0, 24 * 900).map(lambda hours: datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=hours)),
+)
 item_lists = st.lists(moments, min_size=1, max_size=60).map(lambda times: [Item(f"id{n}", t) for n, t in enumerate(times)])
 counts = st.integers(-1, 6)
 windows = st.one_of(
