@@ -15,7 +15,6 @@ import argparse
 import shutil
 import sys
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,7 +25,7 @@ sys.path.insert(0, str(ROOT / "demo"))
 
 from fleet import clients, seed_bench_fleet  # noqa: E402
 from moto_server import MotoServer  # noqa: E402
-from timed_playbook import calls_per_resource, marginal, timed_playbook  # noqa: E402
+from timed_playbook import calls_per_resource, marginal, side_by_side  # noqa: E402
 
 TYPES = {"dynamodb": "dynamodb:table", "rds": "rds:db", "ebs": "ec2:volume"}
 
@@ -74,24 +73,21 @@ def boto3_loop(url: str, threads: int = 8) -> int:
 def measure(server: MotoServer, per_kind: int, concurrency: int, state: Path) -> dict:
     """One fleet size: the loop, then (reset, reseeded) the playbook; times, call counts and a check of the outcome."""
     total = 3 * per_kind
-    server.reset()
-    seed_bench_fleet(server.url, per_kind)
-    server.calls(reset=True)
-    started = time.perf_counter()
-    loop_created = boto3_loop(server.url, concurrency)
-    loop_s = time.perf_counter() - started
-    loop_calls = server.calls(reset=True)
-
-    server.reset()
-    seed_bench_fleet(server.url, per_kind)
-    server.calls(reset=True)
     ledger = state / f"ledger-{per_kind}"
-    play_s, summary = timed_playbook(HERE / "backup_fleet.yml", server.url, concurrency, ledger)
-    play_calls = server.calls(reset=True)
+    measured = side_by_side(
+        server,
+        lambda: seed_bench_fleet(server.url, per_kind),
+        lambda: boto3_loop(server.url, concurrency),
+        HERE / "backup_fleet.yml",
+        concurrency,
+        ledger,
+    )
     records = len(list(ledger.rglob("*.json")))
-    if loop_created != total or summary["created"] != total or records != total:
-        raise SystemExit(f"expected {total} backups each way: loop {loop_created}, playbook {summary}, ledger records {records}")
-    return {"total": total, "loop_s": loop_s, "play_s": play_s, "loop_calls": loop_calls, "play_calls": play_calls}
+    if measured["loop_done"] != total or measured["summary"]["created"] != total or records != total:
+        raise SystemExit(
+            f"expected {total} backups each way: loop {measured['loop_done']}, playbook {measured['summary']}, ledger {records}"
+        )
+    return {"total": total, **measured}
 
 
 def main() -> int:

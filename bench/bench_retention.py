@@ -15,7 +15,6 @@ import argparse
 import shutil
 import sys
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -27,7 +26,7 @@ sys.path.insert(0, str(ROOT / "demo"))
 from fleet import clients, create_db_instance  # noqa: E402
 from history import seed_daily_history  # noqa: E402
 from moto_server import MotoServer  # noqa: E402
-from timed_playbook import calls_per_resource, marginal, timed_playbook  # noqa: E402
+from timed_playbook import calls_per_resource, marginal, side_by_side  # noqa: E402
 
 KEEP = 7
 
@@ -63,30 +62,19 @@ def boto3_loop(url: str, threads: int = 8) -> int:
 
 
 def measure(server: MotoServer, resources: int, days: int, concurrency: int, state: Path) -> dict:
+    """One fleet size: the loop, then (reset, reseeded) the playbook; times, call counts and a check of the outcome."""
     expected = resources * (days - KEEP)
-    server.reset()
-    seed(server, resources, days)
-    server.calls(reset=True)
-    started = time.perf_counter()
-    loop_deleted = boto3_loop(server.url, concurrency)
-    loop_s = time.perf_counter() - started
-    loop_calls = server.calls(reset=True)
-
-    server.reset()
-    seed(server, resources, days)
-    server.calls(reset=True)
-    play_s, summary = timed_playbook(HERE / "retention_fleet.yml", server.url, concurrency, state / f"ledger-{resources}")
-    play_calls = server.calls(reset=True)
-    if loop_deleted != expected or summary["deleted_backups"] != expected:
-        raise SystemExit(f"expected {expected} deletions each way: loop {loop_deleted}, playbook {summary}")
-    return {
-        "resources": resources,
-        "deleted": expected,
-        "loop_s": loop_s,
-        "play_s": play_s,
-        "loop_calls": loop_calls,
-        "play_calls": play_calls,
-    }
+    measured = side_by_side(
+        server,
+        lambda: seed(server, resources, days),
+        lambda: boto3_loop(server.url, concurrency),
+        HERE / "retention_fleet.yml",
+        concurrency,
+        state / f"ledger-{resources}",
+    )
+    if measured["loop_done"] != expected or measured["summary"]["deleted_backups"] != expected:
+        raise SystemExit(f"expected {expected} deletions each way: loop {measured['loop_done']}, playbook {measured['summary']}")
+    return {"resources": resources, "deleted": expected, **measured}
 
 
 def main() -> int:

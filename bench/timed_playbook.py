@@ -7,7 +7,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "demo"))
@@ -52,3 +54,24 @@ def calls_per_resource(calls: dict[str, int], resources: int) -> str:
 def marginal(small: tuple[int, float], large: tuple[int, float]) -> float:
     """Seconds one more resource costs, from two runs of different sizes (start-up and fixed costs cancel out)."""
     return (large[1] - small[1]) / (large[0] - small[0])
+
+
+def side_by_side(server: Any, seed: Callable[[], None], loop: Callable[[], int], playbook: Path, concurrency: int, ledger: Path) -> dict:
+    """The loop, then the playbook, each on a freshly reset and reseeded server, each with its API calls counted.
+
+    Returns both times and call counts, what the loop reported (its count of backups made or deleted) and the
+    playbook's first task's summary, for the caller to check the two did the same work.
+    """
+    measured: dict[str, Any] = {}
+    for side in ("loop", "play"):
+        server.reset()
+        seed()
+        server.calls(reset=True)
+        started = time.perf_counter()
+        if side == "loop":
+            measured["loop_done"] = loop()
+            measured["loop_s"] = time.perf_counter() - started
+        else:
+            measured["play_s"], measured["summary"] = timed_playbook(playbook, server.url, concurrency, ledger)
+        measured[f"{side}_calls"] = server.calls(reset=True)
+    return measured
