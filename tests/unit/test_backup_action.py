@@ -246,7 +246,7 @@ def test_two_runs_at_once_in_the_same_second_make_two_complete_backups_of_everyt
         threading.Thread(
             target=lambda: payloads.append(run_backup(make_context(factory, clock, tmp_path / "ledger"), request(ALL_DAILY), BACKUP_KINDS))
         )
-        for _ in range(2)
+        for _run in range(2)
     ]
     for run in runs:
         run.start()

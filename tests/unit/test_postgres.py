@@ -413,7 +413,7 @@ def test_two_backups_at_once_of_one_database_are_both_complete_and_their_own(pg_
     results = []
     runs = [
         threading.Thread(target=lambda: results.append(backup(factory, clock, ledger, pg_server, targets(database, dumps))))
-        for _ in range(2)
+        for _run in range(2)
     ]
     for run in runs:
         run.start()
