@@ -9,7 +9,8 @@ from fleet import seed_bench_fleet
 
 PER_KIND = 200
 TARGETS = [{"kind": kind, "tags": {"backup": "bench"}} for kind in ("dynamodb", "rds", "ebs")]
-NAME = re.compile(r"^steward-(?P<source>.+)-daily-\d{8}-\d{6}$")
+# the time, then the run's token: the first six hex digits of the run id
+NAME = re.compile(r"^steward-(?P<source>.+)-daily-\d{8}-\d{6}-(?P<run>[0-9a-f]{6})$")
 
 
 def read_back(api):
@@ -38,6 +39,8 @@ def test_600_tagged_resources_one_task(api, endpoint, play, tmp_path):
     dynamodb, rds, ebs = read_back(api)
     assert len(dynamodb) == PER_KIND and all(len(names) == 1 for names in dynamodb.values())
     assert all(NAME.match(names[0]).group("source") == table for table, names in dynamodb.items())
+    run = applied.result("Back up")["run_id"][:6]
+    assert {NAME.match(names[0]).group("run") for names in dynamodb.values()} == {run}
     assert len(rds) == PER_KIND and len({s["DBInstanceIdentifier"] for s in rds}) == PER_KIND
     assert len(ebs) == PER_KIND and len({s["VolumeId"] for s in ebs}) == PER_KIND
     for snapshot in rds:
