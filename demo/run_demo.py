@@ -68,7 +68,8 @@ def summary(url: str, ledger: Path, dumps: Path, pg: PgServer) -> None:
     verdicts = [test["verdict"] for test in tests if test.get("verdict")]
     scratch = scratch_leftovers(aws) + pg.scratch_databases()
     print("\n===== what is in AWS (read back through boto3) =====")
-    print("  (each resource: 30 days of history + today's backup, kept by keep_daily 7, keep_weekly 4, keep_monthly 3)")
+    print("  (each resource: 30 days of history + today's backup, kept by keep_daily 7, keep_weekly 4, keep_monthly 3,")
+    print("   and the oldest backup while keep_monthly has count left: restic's oldest backup rule)")
     print(f"  DynamoDB on-demand backups by steward : {len(dynamodb):3}   (3 tagged tables; scratchpad-dev untouched)")
     print(f"  RDS snapshots by steward              : {len(rds):3}   (2 tagged instances; the Aurora member is skipped)")
     print(f"  Aurora cluster snapshots by steward   : {len(aurora):3}")
