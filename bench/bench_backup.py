@@ -24,7 +24,6 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "demo"))
 
 from fleet import clients, seed_bench_fleet  # noqa: E402
-from moto_server import MotoServer  # noqa: E402
 from timed_playbook import calls_per_resource, marginal, side_by_side  # noqa: E402
 
 TYPES = {"dynamodb": "dynamodb:table", "rds": "rds:db", "ebs": "ec2:volume"}
@@ -70,22 +69,23 @@ def boto3_loop(url: str, threads: int = 8) -> int:
     return len(jobs)
 
 
-def measure(server: MotoServer, per_kind: int, concurrency: int, state: Path) -> dict:
-    """One fleet size: the loop, then (reset, reseeded) the playbook; times, call counts and a check of the outcome."""
+def measure(per_kind: int, concurrency: int, state: Path, repeat: int) -> dict:
+    """One fleet size: the loop, then the playbook, each on a fresh server; times, call counts, a check of the outcome."""
     total = 3 * per_kind
     ledger = state / f"ledger-{per_kind}"
     measured = side_by_side(
-        server,
-        lambda: seed_bench_fleet(server.url, per_kind),
-        lambda: boto3_loop(server.url, concurrency),
+        lambda server: seed_bench_fleet(server.url, per_kind),
+        lambda url: boto3_loop(url, concurrency),
         HERE / "backup_fleet.yml",
         concurrency,
         ledger,
+        state / "moto.log",
+        repeat,
     )
     records = len(list(ledger.rglob("*.json")))
     if measured["loop_done"] != total or measured["summary"]["created"] != total or records != total:
         raise SystemExit(
-            f"expected {total} backups each way: loop {measured['loop_done']}, playbook {measured['summary']}, ledger {records}"
+            f"expected {total} backups each way: loop {measured['loop_done']}, playbook {measured['summary']}, {records} records"
         )
     return {"total": total, **measured}
 
@@ -94,16 +94,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-kind", type=int, default=200, help="tables, instances and volumes each (default 200: 600 resources)")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side per fleet size; times are medians")
     args = parser.parse_args()
     state = Path(tempfile.mkdtemp(prefix="steward-bench-"))
     try:
-        with MotoServer(log=state / "moto.log") as server:
-            print(
-                f"moto server on {server.url}; fleets of {3 * args.per_kind // 2} and {3 * args.per_kind} resources tagged backup=bench",
-                flush=True,
-            )
-            small = measure(server, args.per_kind // 2, args.concurrency, state)
-            large = measure(server, args.per_kind, args.concurrency, state)
+        sizes = f"{3 * args.per_kind // 2} and {3 * args.per_kind}"
+        print(f"a fresh moto server on 127.0.0.1 per run; fleets of {sizes} resources tagged backup=bench", flush=True)
+        small = measure(args.per_kind // 2, args.concurrency, state, args.repeat)
+        large = measure(args.per_kind, args.concurrency, state, args.repeat)
     finally:
         shutil.rmtree(state, ignore_errors=True)
     total = large["total"]

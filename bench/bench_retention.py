@@ -61,16 +61,17 @@ def boto3_loop(url: str, threads: int = 8) -> int:
     return len(doomed)
 
 
-def measure(server: MotoServer, resources: int, days: int, concurrency: int, state: Path) -> dict:
-    """One fleet size: the loop, then (reset, reseeded) the playbook; times, call counts and a check of the outcome."""
+def measure(resources: int, days: int, concurrency: int, state: Path, repeat: int) -> dict:
+    """One fleet size: the loop, then the playbook, each on a fresh server; times, call counts, a check of the outcome."""
     expected = resources * (days - KEEP)
     measured = side_by_side(
-        server,
-        lambda: seed(server, resources, days),
-        lambda: boto3_loop(server.url, concurrency),
+        lambda server: seed(server, resources, days),
+        lambda url: boto3_loop(url, concurrency),
         HERE / "retention_fleet.yml",
         concurrency,
         state / f"ledger-{resources}",
+        state / "moto.log",
+        repeat,
     )
     if measured["loop_done"] != expected or measured["summary"]["deleted_backups"] != expected:
         raise SystemExit(f"expected {expected} deletions each way: loop {measured['loop_done']}, playbook {measured['summary']}")
@@ -82,13 +83,16 @@ def main() -> int:
     parser.add_argument("--resources", type=int, default=50)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side per fleet size; times are medians")
     args = parser.parse_args()
     state = Path(tempfile.mkdtemp(prefix="steward-bench-"))
     try:
-        with MotoServer(log=state / "moto.log") as server:
-            print(f"moto server on {server.url}; {args.resources // 2} and {args.resources} RDS instances x {args.days} days", flush=True)
-            small = measure(server, args.resources // 2, args.days, args.concurrency, state)
-            large = measure(server, args.resources, args.days, args.concurrency, state)
+        print(
+            f"a fresh moto server on 127.0.0.1 per run; {args.resources // 2} and {args.resources} RDS instances x {args.days} days",
+            flush=True,
+        )
+        small = measure(args.resources // 2, args.days, args.concurrency, state, args.repeat)
+        large = measure(args.resources, args.days, args.concurrency, state, args.repeat)
     finally:
         shutil.rmtree(state, ignore_errors=True)
     loop_marginal = marginal((small["resources"], small["loop_s"]), (large["resources"], large["loop_s"]))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -14,7 +16,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "demo"))
 
-from moto_server import aws_env  # noqa: E402
+from moto_server import MotoServer, aws_env  # noqa: E402
 
 
 def timed_playbook(playbook: Path, url: str, concurrency: int, ledger: Path) -> tuple[float, dict]:
@@ -56,22 +58,39 @@ def marginal(small: tuple[int, float], large: tuple[int, float]) -> float:
     return (large[1] - small[1]) / (large[0] - small[0])
 
 
-def side_by_side(server: Any, seed: Callable[[], None], loop: Callable[[], int], playbook: Path, concurrency: int, ledger: Path) -> dict:
-    """The loop, then the playbook, each on a freshly reset and reseeded server, each with its API calls counted.
+def side_by_side(
+    seed: Callable[[Any], None],
+    loop: Callable[[str], int],
+    playbook: Path,
+    concurrency: int,
+    ledger: Path,
+    log: Path,
+    repeat: int = 1,
+) -> dict:
+    """The loop, then the playbook, each against a moto server of its own, freshly started and seeded, calls counted.
 
-    Returns both times and call counts, what the loop reported (its count of backups made or deleted) and the
-    playbook's first task's summary, for the caller to check the two did the same work.
+    A fresh server per side, because moto never returns memory on reset: a side run after others on one server would
+    pay for their garbage. The sides alternate ``repeat`` times and each time is the median of its runs: this machine
+    is shared, and one run can be twice as slow as the next. Returns both times and call counts, what the loop
+    reported (its count of backups made or deleted) and the playbook's first task's summary, for the caller to check
+    the two did the same work.
     """
     measured: dict[str, Any] = {}
-    for side in ("loop", "play"):
-        server.reset()
-        seed()
-        server.calls(reset=True)
-        started = time.perf_counter()
-        if side == "loop":
-            measured["loop_done"] = loop()
-            measured["loop_s"] = time.perf_counter() - started
-        else:
-            measured["play_s"], measured["summary"] = timed_playbook(playbook, server.url, concurrency, ledger)
-        measured[f"{side}_calls"] = server.calls(reset=True)
+    times: dict[str, list[float]] = {"loop": [], "play": []}
+    for attempt in range(repeat):
+        for side in ("loop", "play"):
+            with MotoServer(log=log) as server:
+                seed(server)
+                server.calls(reset=True)
+                started = time.perf_counter()
+                if side == "loop":
+                    measured["loop_done"] = loop(server.url)
+                    times["loop"].append(time.perf_counter() - started)
+                else:
+                    shutil.rmtree(ledger, ignore_errors=True)
+                    play_s, measured["summary"] = timed_playbook(playbook, server.url, concurrency, ledger)
+                    times["play"].append(play_s)
+                measured[f"{side}_calls"] = server.calls(reset=True)
+        print(f"  run {attempt + 1}: loop {times['loop'][-1]:.2f} s, playbook {times['play'][-1]:.2f} s", flush=True)
+    measured["loop_s"], measured["play_s"] = statistics.median(times["loop"]), statistics.median(times["play"])
     return measured
