@@ -18,7 +18,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._durations imp
     parse_optional_duration,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
-from ansible_collections.steward.maintenance.plugins.module_utils._fleet_read import FleetView, read_fleet
+from ansible_collections.steward.maintenance.plugins.module_utils._fleet_read import FleetView, batches_by_kind, read_fleet
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import record_key
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
@@ -161,7 +161,7 @@ def _wait(context: Context, request: BackupRequest, adapters: dict[str, Any], wo
     last_poll_error: dict[str, str] = {}
     deadline = context.clock.monotonic() + request.wait_timeout_s
     while pending:
-        batches = _refresh_batches(pending.values(), adapters)
+        batches = batches_by_kind(pending.values(), lambda work: work.result.kind, adapters, "refresh_batch_size")
         for outcome in fan_out(
             batches, lambda batch: adapters[batch[0].result.kind].refresh_backups([w.backup for w in batch]), context.concurrency
         ):
@@ -193,17 +193,6 @@ def _wait(context: Context, request: BackupRequest, adapters: dict[str, Any], wo
         work.result.error = f"backup {work.backup.name} still pending after wait_timeout {waited}"  # type: ignore[union-attr]
         if key in last_poll_error:
             work.result.error += f" (last poll failed: {last_poll_error[key]})"
-
-
-def _refresh_batches(works: Any, adapters: dict[str, Any]) -> list[list[_Work]]:
-    by_kind: dict[str, list[_Work]] = {}
-    for work in works:
-        by_kind.setdefault(work.result.kind, []).append(work)
-    batches = []
-    for kind, items in by_kind.items():
-        size = adapters[kind].refresh_batch_size
-        batches.extend(items[start : start + size] for start in range(0, len(items), size))
-    return batches
 
 
 def _record(context: Context, works: list[_Work], request: BackupRequest) -> None:

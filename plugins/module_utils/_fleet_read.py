@@ -9,12 +9,15 @@ No service-specific code: batching is each kind adapter's (``describe_many``, ``
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import chunks
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -49,7 +52,7 @@ def read_fleet(adapters: dict[str, Any], selected: list[Selected], concurrency: 
     def describe(batch: list[Selected]) -> list[Resource | BaseException]:
         return adapters[batch[0].kind].describe_many(batch)
 
-    for outcome in fan_out(_batches(to_describe, adapters, "describe_batch"), describe, concurrency):
+    for outcome in fan_out(batches_by_kind(to_describe, _kind, adapters, "describe_batch"), describe, concurrency):
         found = outcome.value if outcome.ok else [outcome.error] * len(outcome.item)
         for item, resource in zip(outcome.item, found or [], strict=True):
             view.resources[(item.kind, item.id)] = resource  # type: ignore[assignment]
@@ -59,18 +62,24 @@ def read_fleet(adapters: dict[str, Any], selected: list[Selected], concurrency: 
     def listing(batch: list[Resource]) -> dict[str, list[Backup]]:
         return adapters[batch[0].kind].list_backups_many(batch)
 
-    for outcome in fan_out(_batches(existing, adapters, "list_batch"), listing, concurrency):
+    for outcome in fan_out(batches_by_kind(existing, _kind, adapters, "list_batch"), listing, concurrency):
         for resource in outcome.item:
             found = outcome.value.get(resource.id, []) if outcome.ok and outcome.value is not None else outcome.error
             view.backups[(resource.kind, resource.id)] = found  # type: ignore[assignment]
     return view
 
 
-def _batches(items: list[Any], adapters: dict[str, Any], size_attribute: str) -> list[list[Any]]:
-    by_kind: dict[str, list[Any]] = {}
+def batches_by_kind(items: Iterable[T], kind_of: Callable[[T], str], adapters: dict[str, Any], size_attribute: str) -> list[list[T]]:
+    """Items grouped by kind, in batches of the size the kind's adapter declares (``describe_batch``, ``list_batch``,
+    ``refresh_batch_size``): one batch is one call of the batched form."""
+    by_kind: dict[str, list[T]] = {}
     for item in items:
-        by_kind.setdefault(item.kind, []).append(item)
+        by_kind.setdefault(kind_of(item), []).append(item)
     return [batch for kind, group in by_kind.items() for batch in chunks(group, getattr(adapters[kind], size_attribute))]
+
+
+def _kind(item: Selected | Resource) -> str:
+    return item.kind
 
 
 def _raise_or_return(value: Any) -> Any:
