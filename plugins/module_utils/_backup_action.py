@@ -88,17 +88,22 @@ def run_backup(context: Context, request: BackupRequest, kinds: dict[str, Any]) 
     adapters, selection, now = open_fleet(context, request.targets, kinds, writes=True)
     fleet = read_fleet(adapters, selection.selected, context.concurrency)
 
+    # Without a wait, a resource's outcome is final once its create returns: its record is written there and then,
+    # by the same worker, so the writes overlap the other workers' calls instead of following all of them.
+    record_at_once = not request.wait and not context.check_mode
+
     def one(selected: Selected) -> _Work:
         work = _Work(selected, ResourceResult(selected.kind, selected.id, "failed", "none", arn=selected.arn))
         plan_or_create = partial(_plan_or_create, context, request, adapters[selected.kind], fleet, work, now)
         guarded(context, work.result, plan_or_create, "backup could not be started")
+        if record_at_once:
+            _record_one(context, work, request)
         return work
 
     works = [outcome.value for outcome in fan_out(selection.selected, one, context.concurrency)]
     if request.wait and not context.check_mode:
         _wait(context, request, adapters, [work for work in works if work.backup is not None])
-    if not context.check_mode:
-        _record(context, works, request)
+        fan_out(works, partial(_record_one, context, request=request), context.concurrency)
 
     results = [work.result for work in works]
     payload: dict[str, Any] = {
@@ -195,26 +200,23 @@ def _wait(context: Context, request: BackupRequest, adapters: dict[str, Any], wo
             work.result.error += f" (last poll failed: {last_poll_error[key]})"
 
 
-def _record(context: Context, works: list[_Work], request: BackupRequest) -> None:
-    """One ledger record per resource; a record that cannot be written fails that resource loudly."""
-
-    def write(work: _Work) -> None:
-        body = {
-            "label": request.label,
-            "source": work.resource.details if work.resource else {},
-            "backup": work.backup.as_dict() if work.backup else None,
-            "newest_backup_before": work.newest.as_dict() if work.newest else None,
-        }
-        key = record_key(work.result.kind, work.result.id, ACTION, context.clock.now(), context.run_id)
+def _record_one(context: Context, work: _Work, request: BackupRequest) -> None:
+    """The resource's ledger record, once its outcome is final; a record that cannot be written fails it loudly."""
+    body = {
+        "label": request.label,
+        "source": work.resource.details if work.resource else {},
+        "backup": work.backup.as_dict() if work.backup else None,
+        "newest_backup_before": work.newest.as_dict() if work.newest else None,
+    }
+    key = record_key(work.result.kind, work.result.id, ACTION, context.clock.now(), context.run_id)
+    try:
         location = context.ledger.write(key, ledger_record(context, ACTION, work.result, body))
-        if location:
-            work.result.extra["ledger_record"] = location
-
-    for outcome in fan_out(works, write, context.concurrency):
-        if not outcome.ok:
-            message = describe_error(outcome.error)[0]  # type: ignore[arg-type]
-            outcome.item.result.status, outcome.item.result.error_code = "failed", "ledger"
-            outcome.item.result.error = f"ledger record not written: {message}"
+    except Exception as error:  # noqa: BLE001 - missing evidence fails this resource, the others go on
+        work.result.status, work.result.error_code = "failed", "ledger"
+        work.result.error = f"ledger record not written: {describe_error(error)[0]}"
+        return
+    if location:
+        work.result.extra["ledger_record"] = location
 
 
 def _diff(works: list[_Work]) -> dict[str, Any]:

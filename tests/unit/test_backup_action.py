@@ -278,3 +278,24 @@ def test_two_runs_at_once_in_the_same_second_make_two_complete_backups_of_everyt
         for entry in manifest["objects"]:
             body = s3.get_object(Bucket="data-backup", Key=entry["stored_key"])["Body"].read()
             assert hashlib.sha256(body).hexdigest() == entry["sha256"]
+
+
+@pytest.mark.parametrize("wait", [False, True])
+def test_a_record_that_cannot_be_written_fails_its_resource_only(fleet, factory, clock, tmp_path, wait):
+    """Written as soon as the outcome is final (at once without a wait, after it with one), either way loudly."""
+    from ansible_collections.steward.maintenance.plugins.module_utils._ledger import LocalLedger
+
+    class RefusingLedger(LocalLedger):
+        def write(self, key, record):
+            if record["resource_id"] == "topology":
+                raise OSError(28, "No space left on device")
+            return super().write(key, record)
+
+    context = make_context(factory, clock, tmp_path / "ledger")
+    context.ledger = RefusingLedger(str(tmp_path / "ledger"))
+    payload, failure = run_backup(context, request([{"kind": "dynamodb", "tags": DAILY}], wait=wait), BACKUP_KINDS)
+    results = {r["id"]: r for r in payload["resources"]}
+    assert (results["topology"]["status"], results["topology"]["error_code"]) == ("failed", "ledger")
+    assert results["topology"]["error"] == "ledger record not written: OSError: [Errno 28] No space left on device"
+    assert results["sessions"]["status"] == "created" and results["sessions"]["ledger_record"]
+    assert "topology" in failure and "sessions" not in failure
