@@ -8,6 +8,7 @@ import hashlib
 from typing import IO, Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import error_code
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import TAG_VERIFIED, stamp, tag_dict, tag_list
 
 CHUNK = 1024 * 1024
@@ -37,7 +38,7 @@ def put_new_object(client: Any, **request: Any) -> None:
     try:
         client.put_object(IfNoneMatch="*", **request)
     except Exception as error:
-        if getattr(error, "response", {}).get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
+        if error_code(error) in ("PreconditionFailed", "412"):
             raise ResourceError(
                 f"s3://{request['Bucket']}/{request['Key']} already exists; refusing to overwrite what another run wrote", "exists"
             ) from None
