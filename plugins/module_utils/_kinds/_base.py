@@ -7,7 +7,7 @@ Only adapters talk to AWS. An action module calls these methods and never branch
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -191,6 +191,19 @@ class BackupKind:
         Kinds whose API lists many resources' backups in one paginated sweep override it and raise ``list_batch``.
         """
         return {resource.id: self.list_backups(resource) for resource in resources}
+
+    def from_batch(
+        self, selected: list[Selected], found: dict[str, dict[str, Any]], build: Callable[[Selected, dict[str, Any]], Resource]
+    ) -> list[Resource | BaseException]:
+        """describe_many's answer from what one batched call ``found`` (descriptions by id): each resource ``build``
+        makes of its description, or ``not_found``; an error ``build`` raises (NotApplicable) is that resource's own."""
+
+        def one(item: Selected) -> Resource:
+            if item.id not in found:
+                raise not_found(self.name, item.id)
+            return build(item, found[item.id])
+
+        return [_outcome(one, item) for item in selected]
 
     def resource_from_selection(self, selected: Selected) -> Resource:
         """The resource as the selection knows it, without a describe (see ``tag_lookup_suffices``)."""

@@ -11,7 +11,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
     group_newest_first,
     missing_is_not_found,
     newest_first,
-    not_found,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_restore import AuroraRestore
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import BATCH, paginate, snapshot_to_backup
@@ -36,8 +35,7 @@ class AuroraKind(AuroraRestore, BackupKind):
     def describe_many(self, selected: list[Selected]) -> list[Resource | BaseException]:
         ids = [item.id for item in selected]
         found = paginate(self.client.describe_db_clusters, "DBClusters", Filters=[{"Name": "db-cluster-id", "Values": ids}])
-        by_id = {cluster["DBClusterIdentifier"]: cluster for cluster in found}
-        return [self._resource(item, by_id[item.id]) if item.id in by_id else not_found(self.name, item.id) for item in selected]
+        return self.from_batch(selected, {cluster["DBClusterIdentifier"]: cluster for cluster in found}, self._resource)
 
     def _resource(self, selected: Selected, cluster: dict) -> Resource:
         details = {

@@ -12,7 +12,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
     group_newest_first,
     missing_is_not_found,
     newest_first,
-    not_found,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._ebs_restore import EBSRestore
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
@@ -63,8 +62,8 @@ class EBSKind(EBSRestore, BackupKind):
         # A volume-id filter, unlike VolumeIds, does not fail the whole call for one missing or malformed id.
         paginator = self.client.get_paginator("describe_volumes")
         pages = paginator.paginate(Filters=[{"Name": "volume-id", "Values": [item.id for item in selected]}])
-        by_id = {volume["VolumeId"]: volume for page in pages for volume in page.get("Volumes", [])}
-        return [self._resource(item, by_id[item.id]) if item.id in by_id else not_found(self.name, item.id) for item in selected]
+        found = {volume["VolumeId"]: volume for page in pages for volume in page.get("Volumes", [])}
+        return self.from_batch(selected, found, self._resource)
 
     def _resource(self, selected: Selected, volume: dict) -> Resource:
         details = {

@@ -12,7 +12,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
     group_newest_first,
     missing_is_not_found,
     newest_first,
-    not_found,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_restore import RDSRestore
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import BATCH, paginate, snapshot_to_backup
@@ -37,16 +36,7 @@ class RDSKind(RDSRestore, BackupKind):
     def describe_many(self, selected: list[Selected]) -> list[Resource | BaseException]:
         ids = [item.id for item in selected]
         found = paginate(self.client.describe_db_instances, "DBInstances", Filters=[{"Name": "db-instance-id", "Values": ids}])
-        by_id = {instance["DBInstanceIdentifier"]: instance for instance in found}
-        return [self._outcome(item, by_id.get(item.id)) for item in selected]
-
-    def _outcome(self, selected: Selected, instance: dict | None) -> Resource | BaseException:
-        if instance is None:
-            return not_found(self.name, selected.id)
-        try:
-            return self._resource(selected, instance)
-        except NotApplicable as error:
-            return error
+        return self.from_batch(selected, {instance["DBInstanceIdentifier"]: instance for instance in found}, self._resource)
 
     def _resource(self, selected: Selected, instance: dict) -> Resource:
         if instance.get("DBClusterIdentifier"):
