@@ -19,7 +19,7 @@ if str(_COLLECTIONS) not in sys.path:
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clients import factory_from_session  # noqa: E402
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out  # noqa: E402
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS  # noqa: E402
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_KINDS  # noqa: E402
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected  # noqa: E402
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import backup_name, managed_tags  # noqa: E402
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import validate_kind_options  # noqa: E402

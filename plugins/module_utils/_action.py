@@ -15,6 +15,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._clients impor
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import Clock, isoformat
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import NotApplicable, describe_error
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._family import Family
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import Ledger, open_ledger, parse_ledger
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult
 from ansible_collections.steward.maintenance.plugins.module_utils._selection import Selection, select
@@ -23,29 +24,15 @@ from ansible_collections.steward.maintenance.plugins.module_utils._targets impor
 COLLECTION_VERSION = "0.1.0"
 
 
-def fleet_argument_spec(kind_choices: list[str]) -> dict[str, Any]:
-    """Options every fleet action takes (documented in the ``fleet`` doc fragment)."""
+def fleet_argument_spec(family: Family) -> dict[str, Any]:
+    """Options every fleet action takes (the ``_fleet`` doc fragment), with ``targets`` and the shared options of the
+    module's family (its ``_<family>_targets`` fragment): a module accepts exactly its family's kinds."""
     return dict(
-        targets=targets_argument_spec(kind_choices),
+        targets=targets_argument_spec(family.kind_choices),
         concurrency=dict(type="int", default=8),
         retry_mode=dict(type="str", default="standard", choices=["standard", "adaptive"]),
         retry_max_attempts=dict(type="int", default=10),
-        postgres=dict(
-            type="dict",
-            options=dict(
-                host=dict(type="str"),
-                port=dict(type="int"),
-                user=dict(type="str"),
-                password=dict(type="str", no_log=True),
-                sslmode=dict(type="str", choices=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
-                connect_timeout=dict(type="int"),
-                maintenance_db=dict(type="str"),
-                dump_dir=dict(type="path"),
-                dump_bucket=dict(type="str"),
-                dump_prefix=dict(type="str"),
-                bin_dir=dict(type="path"),
-            ),
-        ),
+        **family.shared_options(),
     )
 
 

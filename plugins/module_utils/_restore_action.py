@@ -33,7 +33,8 @@ from ansible_collections.steward.maintenance.plugins.module_utils._evidence impo
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
 from ansible_collections.steward.maintenance.plugins.module_utils._fleet_read import FleetView, read_fleet
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Evidence, NotApplicable, describe_error
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import NotApplicable, describe_error
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import Evidence
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import record_key
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,

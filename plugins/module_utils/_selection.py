@@ -31,8 +31,9 @@ def select(targets: list[Target], adapters: dict[str, Any], concurrency: int) ->
         adapter = adapters[target.kind]
         if target.selector == "names":
             return [(name, None) for name in adapter.expand_names(target.names, target.options)]
-        arns = target.arns if target.selector == "arns" else adapter.find_by_tags(target.tags)
-        return [(adapter.id_from_arn(arn), arn) for arn in arns]
+        if target.selector == "arns":
+            return [(adapter.id_from_arn(arn), arn) for arn in target.arns]
+        return adapter.select_by_tags(target.tags, target.options)
 
     selection = Selection()
     seen: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}

@@ -180,6 +180,7 @@ def parse_targets(raw: Any, kinds: dict[str, Any], module_params: dict[str, Any]
         defaults = {key: value for key, value in shared.items() if key in adapter.option_spec and value is not None}
         target.options = validate_kind_options(path, kind, {**defaults, **given} if isinstance(given, dict) else given, adapter.option_spec)
         adapter.check_options(f"{path}.options", target.options)
+        adapter.check_selection(path, selector, target.options)
         target.options.update({secret: shared.get(secret) for secret in adapter.secret_options})
         targets.append(target)
     return targets

@@ -292,11 +292,11 @@ ledger:
 
 from ansible_collections.steward.maintenance.plugins.module_utils._action import fleet_argument_spec, run_module
 from ansible_collections.steward.maintenance.plugins.module_utils._backup_action import parse_request, run_backup
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_FAMILY, BACKUP_KINDS
 
 
 def argument_spec() -> dict:
-    spec = fleet_argument_spec(sorted(BACKUP_KINDS))
+    spec = fleet_argument_spec(BACKUP_FAMILY)
     spec.update(
         label=dict(type="str", default="manual"),
         min_interval=dict(type="str"),

@@ -187,11 +187,11 @@ ledger:
 
 from ansible_collections.steward.maintenance.plugins.module_utils._action import fleet_argument_spec, run_module
 from ansible_collections.steward.maintenance.plugins.module_utils._info_action import parse_request, run_backup_info
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_FAMILY, BACKUP_KINDS
 
 
 def argument_spec() -> dict:
-    spec = fleet_argument_spec(sorted(BACKUP_KINDS))
+    spec = fleet_argument_spec(BACKUP_FAMILY)
     spec.update(
         rpo=dict(type="str"),
         fail_on_rpo_miss=dict(type="bool", default=False),

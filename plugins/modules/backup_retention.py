@@ -270,12 +270,12 @@ ledger:
 """
 
 from ansible_collections.steward.maintenance.plugins.module_utils._action import fleet_argument_spec, run_module
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_FAMILY, BACKUP_KINDS
 from ansible_collections.steward.maintenance.plugins.module_utils._retention_action import parse_request, run_retention
 
 
 def argument_spec() -> dict:
-    spec = fleet_argument_spec(sorted(BACKUP_KINDS))
+    spec = fleet_argument_spec(BACKUP_FAMILY)
     spec.update(
         keep_last=dict(type="int"),
         keep_hourly=dict(type="int"),

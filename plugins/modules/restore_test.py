@@ -387,12 +387,12 @@ ledger:
 """
 
 from ansible_collections.steward.maintenance.plugins.module_utils._action import fleet_argument_spec, run_module
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_FAMILY, BACKUP_KINDS
 from ansible_collections.steward.maintenance.plugins.module_utils._restore_action import parse_request, run_restore_test
 
 
 def argument_spec() -> dict:
-    spec = fleet_argument_spec(sorted(BACKUP_KINDS))
+    spec = fleet_argument_spec(BACKUP_FAMILY)
     spec.update(
         pick=dict(type="str", choices=["newest", "random", "oldest_unverified"]),
         backup_id=dict(type="str"),

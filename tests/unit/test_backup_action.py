@@ -10,7 +10,7 @@ from conftest import make_context
 from fleet import clients, create_bucket, create_cluster, create_db_instance, create_table, create_volume
 
 from ansible_collections.steward.maintenance.plugins.module_utils._backup_action import parse_request, run_backup
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_KINDS
 
 DAILY = {"backup": "daily"}
 

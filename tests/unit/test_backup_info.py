@@ -8,7 +8,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._backup_action
 from ansible_collections.steward.maintenance.plugins.module_utils._backup_action import run_backup
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._info_action import parse_request, run_backup_info
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_KINDS
 
 TARGETS = [{"kind": "dynamodb", "names": ["orders", "users", "missing"]}, {"kind": "ebs", "tags": {"backup": "daily"}}]
 

@@ -11,7 +11,7 @@ from conftest import make_context
 from fleet import clients, create_cluster, create_db_instance, create_table, create_volume
 
 from ansible_collections.steward.maintenance.plugins.module_utils import _backup_action, _info_action, _retention_action
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_KINDS
 
 FLEET = {"backup": "fleet"}
 SIZE = 6

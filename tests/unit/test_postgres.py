@@ -22,7 +22,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils import (
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._evidence import verified_backup_ids
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_KINDS
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import LocalLedger
 
 SEED = """

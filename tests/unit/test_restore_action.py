@@ -28,7 +28,7 @@ from moto.backends import get_backend
 from ansible_collections.steward.maintenance.plugins.module_utils import _backup_action
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._evidence import verified_backup_ids
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_KINDS
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import LocalLedger
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Resource
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import scratch_tags, tag_list

@@ -13,7 +13,7 @@ from conftest import make_context
 from stubs import Stubbed
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import FixedClock
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_KINDS
 from ansible_collections.steward.maintenance.plugins.module_utils._restore_action import parse_request, run_restore_test
 
 NOW = datetime(2026, 11, 24, 3, 0, 0, tzinfo=timezone.utc)

@@ -15,7 +15,7 @@ from fleet import clients, create_bucket, create_cluster, create_db_instance, cr
 from freezegun import freeze_time
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import FixedClock
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_KINDS
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import LocalLedger, record_key
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import backup_name, managed_tags

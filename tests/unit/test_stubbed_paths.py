@@ -11,9 +11,9 @@ from stubs import Stubbed
 
 from ansible_collections.steward.maintenance.plugins.module_utils._backup_action import parse_request, run_backup
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import FixedClock
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds.dynamodb import DynamoDBKind
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds.rds import RDSKind
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_KINDS
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup.dynamodb import DynamoDBKind
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup.rds import RDSKind
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Resource
 
 NOW = datetime(2026, 11, 24, 2, 0, 0, tzinfo=timezone.utc)

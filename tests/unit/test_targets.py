@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.steward.maintenance.plugins.module_utils._backup_action import parse_request
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds import BACKUP_KINDS
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_KINDS
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import parse_targets
 
 

@@ -1,22 +1,24 @@
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The protocol every backup kind implements, and what the kinds share.
+"""The selection base every kind of every family shares, and the helpers adapters share.
+
+A kind names a resource type (a DynamoDB table, an ECS service); its family (``backup/``, ``deploy/``, …) decides
+what is done with it. This base knows only how a kind is selected: by names, ARNs or tags, with ``exclude``, its
+per-kind ``options``, its client, and the service's "no such resource" codes, declared once per kind.
 
 Only adapters talk to AWS. An action module calls these methods and never branches on a service.
 """
 
 from __future__ import annotations
 
+import re
+from abc import ABC
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, ClassVar
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clients import ClientFactory
-from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError, ResourceError
-from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Check, Resource, Scratch, Selected
-from ansible_collections.steward.maintenance.plugins.module_utils._naming import scratch_name
+from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
 try:
@@ -24,17 +26,9 @@ try:
 except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
     BotoCoreError = ClientError = Exception  # type: ignore[assignment,misc]
 
-NOT_FOUND_CODES = {
-    "ResourceNotFoundException",
-    "TableNotFoundException",
-    "DBInstanceNotFound",
-    "DBInstanceNotFoundFault",
-    "DBClusterNotFoundFault",
-    "InvalidVolume.NotFound",
-    "NoSuchBucket",
-    "NotFound",
-    "404",
-}
+# Every kind's "no such resource" codes (each kind declares its own in ``not_found_codes``; they are gathered here
+# as the kinds are defined), so any failure with one of them is reported with the one short code ``not_found``.
+NOT_FOUND_CODES = {"ResourceNotFoundException", "NotFound", "404"}
 
 
 class NotApplicable(ResourceError):
@@ -74,45 +68,43 @@ def describe_error(error: BaseException) -> tuple[str, str]:
     return f"{type(error).__name__}: {error}", "error"
 
 
-@dataclass
-class Evidence:
-    """What a restore test compares the scratch resource with, besides the backup's own metadata."""
-
-    # The source resource as the ``backup`` action described it when it took this backup (ledger), if known.
-    recorded_source: dict[str, Any] | None = None
-    item_count_tolerance: float = 0.0
-    seed: str = ""  # makes a sampled check reproducible from the ledger record (the run id)
-    user_checks: list[dict[str, Any]] = field(default_factory=list)
-
-
-class BackupKind:
-    """One resource kind, seen by the backup family (backup, backup_info; later retention and restore)."""
+class Kind(ABC):
+    """One resource type as every family selects it. A family's protocol (an abstract base class over this one)
+    adds what the family does with it; an adapter missing one of its methods fails when it is built."""
 
     name: ClassVar[str]
     service: ClassVar[str]
-    tagging_type: ClassVar[str]
+    # One line for the documentation of the family's ``targets[].kind``.
+    summary: ClassVar[str] = ""
+    # The Resource Groups Tagging API's resource type; None when the service is not in that API (then the kind
+    # finds tagged resources its own way, or does not select by tags).
+    tagging_type: ClassVar[str | None] = None
     arn_pattern: ClassVar[str]
     option_spec: ClassVar[dict[str, OptionSpec]] = {}
-    # RDS identifiers allow only letters, digits and single hyphens; others take DynamoDB's wider set.
-    strict_names: ClassVar[bool] = False
-    # How many backups one refresh call can describe (EBS describes many snapshots at once).
-    refresh_batch_size: ClassVar[int] = 1
     # How targets may select resources of this kind.
     selectors: ClassVar[tuple[str, ...]] = ("names", "arns", "tags")
-    # Reading a fleet in bulk: how many resources one describe call and one backup listing can cover.
-    describe_batch: ClassVar[int] = 1
-    list_batch: ClassVar[int] = 1
-    # A resource the tag lookup found is known to exist with its ARN; actions that only read its backups
-    # (backup_info, backup_retention) then skip the describe where it would tell them nothing more.
-    tag_lookup_suffices: ClassVar[bool] = False
-    # A module option whose values are defaults for this kind's target options (postgres: the connection).
+    # The service's error codes for "no such resource" (the resource, its backups, its versions), declared once.
+    not_found_codes: ClassVar[tuple[str, ...]] = ()
+    # A module option whose values are defaults for this kind's target options (postgres: the connection), and its
+    # argument spec; the family adds that option to its modules only when one of its kinds has it.
     shared_option: ClassVar[str | None] = None
+    shared_option_spec: ClassVar[dict[str, Any]] = {}
     # Options taken only from the shared option, which the argument spec marks no_log (a password).
     secret_options: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        NOT_FOUND_CODES.update(cls.__dict__.get("not_found_codes", ()))
 
     @classmethod
     def check_options(cls, path: str, options: dict[str, Any]) -> None:
         """Checks across a target's options that a per-option spec cannot express (raise OptionError)."""
+        return None
+
+    @classmethod
+    def check_selection(cls, path: str, selector: str, options: dict[str, Any]) -> None:
+        """Checks of a target's options that depend on how it selects (raise OptionError)."""
+        return None
 
     def __init__(self, clients: ClientFactory) -> None:
         self.clients = clients
@@ -121,7 +113,6 @@ class BackupKind:
     def client(self) -> Any:
         return self.clients.client(self.service)
 
-    # --- selection ---------------------------------------------------------------------------------
     def expand_names(self, names: list[str], options: dict[str, Any]) -> list[str]:
         """Names as the target gave them; a kind may expand a wildcard (postgres: ``*``, every database)."""
         return names
@@ -129,6 +120,10 @@ class BackupKind:
     def id_from_arn(self, arn: str) -> str:
         """The resource id an ARN names; most kinds keep it after the last ':' or '/'."""
         return arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+
+    def select_by_tags(self, selector: dict[str, list[str]], options: dict[str, Any]) -> list[tuple[str, str]]:
+        """(id, ARN) of every resource of this kind carrying all the tags in ``selector``."""
+        return [(self.id_from_arn(arn), arn) for arn in self.find_by_tags(selector)]
 
     def find_by_tags(self, selector: dict[str, list[str]]) -> list[str]:
         """ARNs of resources of this kind carrying every tag in ``selector`` (Resource Groups Tagging API)."""
@@ -145,128 +140,15 @@ class BackupKind:
 
     def owns_arn(self, arn: str) -> bool:
         """The tagging API's type filter is coarse (rds:db covers more than this kind wants); kinds refine it."""
-        import re
-
         return bool(re.match(self.arn_pattern, arn))
 
-    # --- the backup protocol -----------------------------------------------------------------------
-    def describe(self, selected: Selected) -> Resource:
-        """Confirm the resource exists and gather the facts a later restore test needs to judge a backup."""
-        raise NotImplementedError
+    def missing(self, resource_id: str) -> Any:
+        """A context in which the service's "no such resource" codes become one ResourceError code, ``not_found``."""
+        return missing_is_not_found(self.name, resource_id, self.not_found_codes)
 
-    def list_backups(self, resource: Resource) -> list[Backup]:
-        """Every backup of the resource, steward-made (``managed``) or not, newest first."""
-        raise NotImplementedError
-
-    def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
-        """Start (or, for S3, make) one backup; returns it in whatever state the service reports."""
-        raise NotImplementedError
-
-    def refresh_backup(self, backup: Backup) -> Backup:
-        """The backup as the service sees it now (for waiting)."""
-        raise NotImplementedError
-
-    def deletion_blocker(self, backup: Backup, now: datetime) -> str | None:
-        """Why this backup must not be deleted whatever the policy says (a legal hold, a lock), or None."""
-        return None
-
-    def delete_backup(self, backup: Backup) -> None:
-        """Delete one backup. Only ever called for backups retention planned to delete."""
-        raise NotImplementedError
-
-    def collect_garbage(self, resource: Resource, now: datetime) -> dict[str, Any]:
-        """After deletions: free what no remaining backup needs (S3's unreferenced objects). Counts for the result."""
-        return {}
-
-    def describe_many(self, selected: list[Selected]) -> list[Resource | BaseException]:
-        """Batch form of describe, one entry per selected resource in order: the Resource, or why it failed.
-
-        Kinds whose API describes many resources in one call override it and raise ``describe_batch``.
-        """
-        return [_outcome(self.describe, item) for item in selected]
-
-    def list_backups_many(self, resources: list[Resource]) -> dict[str, list[Backup]]:
-        """Batch form of list_backups: every backup of each resource, by resource id, newest first.
-
-        Kinds whose API lists many resources' backups in one paginated sweep override it and raise ``list_batch``.
-        """
-        return {resource.id: self.list_backups(resource) for resource in resources}
-
-    def from_batch(
-        self, selected: list[Selected], found: dict[str, dict[str, Any]], build: Callable[[Selected, dict[str, Any]], Resource]
-    ) -> list[Resource | BaseException]:
-        """describe_many's answer from what one batched call ``found`` (descriptions by id): each resource ``build``
-        makes of its description, or ``not_found``; an error ``build`` raises (NotApplicable) is that resource's own."""
-
-        def one(item: Selected) -> Resource:
-            if item.id not in found:
-                raise not_found(self.name, item.id)
-            return build(item, found[item.id])
-
-        return [_outcome(one, item) for item in selected]
-
-    def resource_from_selection(self, selected: Selected) -> Resource:
-        """The resource as the selection knows it, without a describe (see ``tag_lookup_suffices``)."""
-        return Resource(self.name, selected.id, selected.arn, {}, selected.options)
-
-    def refresh_backups(self, backups: list[Backup]) -> list[Backup]:
-        """Batch form of refresh_backup; kinds whose API describes many at once override it."""
-        return [self.refresh_backup(backup) for backup in backups]
-
-    # --- the restore-test protocol -------------------------------------------------------------------
-    # Options of the ``scratch`` module option for this kind (where and how its scratch resources are made).
-    scratch_option_spec: ClassVar[dict[str, OptionSpec]] = {}
-    # The longest name the service accepts for the scratch resource.
-    scratch_name_max: ClassVar[int] = 255
-    # Scratch names valid as RDS identifiers and S3 bucket names (lower case, letters, digits, hyphens).
-    scratch_strict_names: ClassVar[bool] = False
-    # What a user check of this kind may name (``checks`` entries), besides kind and names.
-    user_check_fields: ClassVar[tuple[str, ...]] = ()
-
-    @classmethod
-    def validate_user_check(cls, path: str, check: dict[str, Any]) -> dict[str, Any]:
-        """A user check of this kind, validated before any API call."""
-        raise OptionError(f"{path}.kind", cls.name, "this kind has no user checks (dynamodb and s3 have)")
-
-    def make_scratch_name(self, resource_id: str, moment: datetime) -> str:
-        """The scratch resource's name: ``steward-rt-<source>-<stamp>`` within the service's rules."""
-        return scratch_name(resource_id, moment, self.scratch_name_max, strict=self.scratch_strict_names)
-
-    def scratch_exists(self, name: str, resource: Resource, options: dict[str, Any]) -> bool:
-        """Whether a resource by the scratch name exists already (steward never restores over one)."""
-        raise NotApplicable(f"kind {self.name} cannot be restore-tested")
-
-    def restore(self, resource: Resource, backup: Backup, name: str, tags: dict[str, str], options: dict[str, Any]) -> Scratch:
-        """Start restoring ``backup`` into a new scratch resource called ``name``, tagged ``tags``."""
-        raise NotApplicable(f"kind {self.name} cannot be restore-tested")
-
-    def advance_scratch(self, scratch: Scratch) -> Scratch:
-        """The scratch resource as the service sees it now; takes the next step of a multi-step restore when due."""
-        return scratch
-
-    def verify(self, resource: Resource, backup: Backup, scratch: Scratch, evidence: Evidence) -> list[Check]:
-        """Compare the usable scratch resource with the backup and the evidence, layer by layer."""
-        raise NotImplementedError
-
-    def adopt_scratch(self, name: str, resource: Resource, options: dict[str, Any], tags: dict[str, str]) -> Scratch | None:
-        """After ``restore`` raised: the scratch resource by that name, if the service made it all the same.
-
-        It did not exist a moment before and its name carries this run's time, so it is this run's own (a create
-        that succeeded but whose answer was lost, then a retry refused as "already exists"); None if it is not there.
-        """
-        return None
-
-    def delete_scratch(self, scratch: Scratch) -> None:
-        """Delete a scratch resource this run created (or a sweep found expired)."""
-        raise NotImplementedError
-
-    def find_expired_scratch(self, now: datetime, options: dict[str, Any]) -> list[Scratch]:
-        """Scratch resources left behind whose expiry has passed: only those with the name prefix AND the tag."""
-        return []
-
-    def mark_verified(self, backup: Backup, moment: datetime) -> bool:
-        """Tag the backup as verified where the service allows tags; False where it does not."""
-        return False
+    def exists(self, describe: Callable[[], Any]) -> bool:
+        """Whether ``describe()`` finds its resource: False on this kind's "no such resource" codes."""
+        return exists(describe, self.not_found_codes)
 
 
 @contextmanager
@@ -291,29 +173,9 @@ def exists(describe: Any, missing_codes: tuple[str, ...]) -> bool:
     return True
 
 
-def _outcome(describe: Any, selected: Selected) -> Resource | BaseException:
-    try:
-        return describe(selected)
-    except Exception as error:  # noqa: BLE001 - one resource's failure is its own
-        return error
-
-
 def chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-def group_newest_first(backups: list[Backup], resource_ids: list[str]) -> dict[str, list[Backup]]:
-    """A sweep's backups by source, newest first; every asked-for resource has an entry, empty if it has none."""
-    grouped: dict[str, list[Backup]] = {resource_id: [] for resource_id in resource_ids}
-    for backup in backups:
-        if backup.source_id in grouped:
-            grouped[backup.source_id].append(backup)
-    return {resource_id: newest_first(found) for resource_id, found in grouped.items()}
-
-
 def not_found(kind: str, resource_id: str) -> ResourceError:
     return ResourceError(f"{kind} '{resource_id}' does not exist (or is not visible with these credentials)", code="not_found")
-
-
-def newest_first(backups: list[Backup]) -> list[Backup]:
-    return sorted(backups, key=lambda backup: (backup.created, backup.id), reverse=True)

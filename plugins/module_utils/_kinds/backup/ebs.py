@@ -7,13 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._ebs_restore import EBSRestore
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import (
     BackupKind,
     group_newest_first,
-    missing_is_not_found,
     newest_first,
 )
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._ebs_restore import EBSRestore
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
     FAILED,
@@ -45,6 +44,8 @@ def _origin(tags: dict[str, str]) -> str:
 
 class EBSKind(EBSRestore, BackupKind):
     name = "ebs"
+    summary = "EBS volumes"
+    not_found_codes = ("InvalidVolume.NotFound", "InvalidVolumeID.Malformed", "InvalidSnapshot.NotFound")
     service = "ec2"
     tagging_type = "ec2:volume"
     arn_pattern = r"^arn:aws[\w-]*:ec2:[\w-]+:\d{12}:volume/vol-[0-9a-f]+$"
@@ -54,7 +55,7 @@ class EBSKind(EBSRestore, BackupKind):
     tag_lookup_suffices = True
 
     def describe(self, selected: Selected) -> Resource:
-        with missing_is_not_found(self.name, selected.id, ("InvalidVolume.NotFound", "InvalidVolumeID.Malformed")):
+        with self.missing(selected.id):
             volume = self.client.describe_volumes(VolumeIds=[selected.id])["Volumes"][0]
         return self._resource(selected, volume)
 
@@ -133,5 +134,5 @@ class EBSKind(EBSRestore, BackupKind):
         )
 
     def delete_backup(self, backup: Backup) -> None:
-        with missing_is_not_found(self.name, backup.id, ("InvalidSnapshot.NotFound",)):
+        with self.missing(backup.id):
             self.client.delete_snapshot(SnapshotId=backup.id)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Evidence, error_code
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import error_code
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import Evidence
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
     FAILED,

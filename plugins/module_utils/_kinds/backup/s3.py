@@ -23,14 +23,10 @@ from typing import Any
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc, isoformat
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
-    BackupKind,
-    error_code,
-    newest_first,
-    not_found,
-)
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._s3_objects import put_new_object, sha256_of
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._s3_restore import S3Restore, validate_user_check
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import error_code, not_found
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import BackupKind, newest_first
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._s3_objects import put_new_object, sha256_of
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._s3_restore import S3Restore, validate_user_check
 from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, ORIGIN_STEWARD, Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import (
     TAG_CADENCE,
@@ -59,6 +55,8 @@ def manifest_prefix(prefix: str, bucket: str) -> str:
 
 class S3Kind(S3Restore, BackupKind):
     name = "s3"
+    summary = "S3 buckets"
+    not_found_codes = ("404", "NoSuchBucket", "NotFound", "NoSuchKey")
     service = "s3"
     tagging_type = "s3"
     arn_pattern = r"^arn:aws[\w-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"

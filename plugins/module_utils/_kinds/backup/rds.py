@@ -6,21 +6,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import NotApplicable
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import (
     BackupKind,
-    NotApplicable,
     group_newest_first,
-    missing_is_not_found,
     newest_first,
 )
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_restore import RDSRestore
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import BATCH, paginate, snapshot_to_backup
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._rds_restore import RDSRestore
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._rds_shared import BATCH, paginate, snapshot_to_backup
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import tag_list
 
 
 class RDSKind(RDSRestore, BackupKind):
     name = "rds"
+    summary = "RDS DB instances (not Aurora members)"
+    not_found_codes = ("DBInstanceNotFound", "DBInstanceNotFoundFault", "DBSnapshotNotFound", "DBSnapshotNotFoundFault")
     service = "rds"
     tagging_type = "rds:db"
     arn_pattern = r"^arn:aws[\w-]*:rds:[\w-]+:\d{12}:db:[A-Za-z][A-Za-z0-9-]{0,62}$"
@@ -29,7 +30,7 @@ class RDSKind(RDSRestore, BackupKind):
     list_batch = BATCH
 
     def describe(self, selected: Selected) -> Resource:
-        with missing_is_not_found(self.name, selected.id, ("DBInstanceNotFound", "DBInstanceNotFoundFault")):
+        with self.missing(selected.id):
             instance = self.client.describe_db_instances(DBInstanceIdentifier=selected.id)["DBInstances"][0]
         return self._resource(selected, instance)
 
@@ -73,7 +74,7 @@ class RDSKind(RDSRestore, BackupKind):
         return self._backup(snapshot)
 
     def delete_backup(self, backup: Backup) -> None:
-        with missing_is_not_found(self.name, backup.id, ("DBSnapshotNotFound", "DBSnapshotNotFoundFault")):
+        with self.missing(backup.id):
             self.client.delete_db_snapshot(DBSnapshotIdentifier=backup.id)
 
     def _backup(self, snapshot: dict) -> Backup:

@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Evidence, error_code, exists
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import error_code
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import Evidence
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
     FAILED,
@@ -72,7 +73,7 @@ class DynamoDBRestore:
     client: Any
 
     def scratch_exists(self, name: str, resource: Any, options: dict[str, Any]) -> bool:
-        return exists(lambda: self.client.describe_table(TableName=name), ("ResourceNotFoundException",))
+        return self.exists(lambda: self.client.describe_table(TableName=name))
 
     def restore(self, resource: Any, backup: Backup, name: str, tags: dict[str, str], options: dict[str, Any]) -> Scratch:
         # On-demand billing: a scratch table must not need capacity planning, nor cost it when idle.

@@ -16,8 +16,9 @@ from urllib.parse import urlencode
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError, ResourceError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Evidence, error_code, exists
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._s3_objects import sha256_of, tag_object_verified
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import error_code
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import Evidence
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._s3_objects import sha256_of, tag_object_verified
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
     FAILED,
@@ -82,7 +83,7 @@ class S3Restore:
             listing = self.client.list_objects_v2(Bucket=options["bucket"], Prefix=f"{name}/", MaxKeys=1)
             return bool(listing.get("KeyCount") or listing.get("Contents"))
         # A 403 raises: the name is taken by someone else's bucket.
-        return exists(lambda: self.client.head_bucket(Bucket=name), ("404", "NoSuchBucket", "NotFound"))
+        return self.exists(lambda: self.client.head_bucket(Bucket=name))
 
     def restore(self, resource: Resource, backup: Backup, name: str, tags: dict[str, str], options: dict[str, Any]) -> Scratch:
         """Make the empty scratch (bucket or marked prefix); the copying is the next step, in advance_scratch."""

@@ -6,20 +6,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import (
     BackupKind,
     group_newest_first,
-    missing_is_not_found,
     newest_first,
 )
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_restore import AuroraRestore
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import BATCH, paginate, snapshot_to_backup
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._rds_restore import AuroraRestore
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._rds_shared import BATCH, paginate, snapshot_to_backup
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import tag_list
 
 
 class AuroraKind(AuroraRestore, BackupKind):
     name = "aurora"
+    summary = "Aurora DB clusters"
+    not_found_codes = (
+        "DBClusterNotFoundFault",
+        "DBClusterNotFound",
+        "DBClusterSnapshotNotFoundFault",
+        "DBClusterSnapshotNotFound",
+        "DBInstanceNotFound",
+        "DBInstanceNotFoundFault",
+    )
     service = "rds"
     tagging_type = "rds:cluster"
     arn_pattern = r"^arn:aws[\w-]*:rds:[\w-]+:\d{12}:cluster:[A-Za-z][A-Za-z0-9-]{0,62}$"
@@ -28,7 +36,7 @@ class AuroraKind(AuroraRestore, BackupKind):
     list_batch = BATCH
 
     def describe(self, selected: Selected) -> Resource:
-        with missing_is_not_found(self.name, selected.id, ("DBClusterNotFoundFault", "DBClusterNotFound")):
+        with self.missing(selected.id):
             cluster = self.client.describe_db_clusters(DBClusterIdentifier=selected.id)["DBClusters"][0]
         return self._resource(selected, cluster)
 
@@ -72,7 +80,7 @@ class AuroraKind(AuroraRestore, BackupKind):
         return self._backup(snapshot)
 
     def delete_backup(self, backup: Backup) -> None:
-        with missing_is_not_found(self.name, backup.id, ("DBClusterSnapshotNotFoundFault", "DBClusterSnapshotNotFound")):
+        with self.missing(backup.id):
             self.client.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=backup.id)
 
     def _backup(self, snapshot: dict) -> Backup:

@@ -7,13 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._dynamodb_restore import (
+    DynamoDBRestore,
+    validate_user_check,
+)
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import (
     BackupKind,
     group_newest_first,
-    missing_is_not_found,
     newest_first,
 )
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._dynamodb_restore import DynamoDBRestore, validate_user_check
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
     DELETING,
@@ -35,6 +37,8 @@ SWEEP_FROM = 4
 
 class DynamoDBKind(DynamoDBRestore, BackupKind):
     name = "dynamodb"
+    summary = "DynamoDB tables"
+    not_found_codes = ("ResourceNotFoundException", "TableNotFoundException", "BackupNotFoundException")
     service = "dynamodb"
     tagging_type = "dynamodb:table"
     arn_pattern = r"^arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table/[A-Za-z0-9_.-]{3,255}$"
@@ -45,7 +49,7 @@ class DynamoDBKind(DynamoDBRestore, BackupKind):
     tag_lookup_suffices = True
 
     def describe(self, selected: Selected) -> Resource:
-        with missing_is_not_found(self.name, selected.id, ("ResourceNotFoundException",)):
+        with self.missing(selected.id):
             table = self.client.describe_table(TableName=selected.id)["Table"]
         details = {
             "status": table.get("TableStatus"),
@@ -113,5 +117,5 @@ class DynamoDBKind(DynamoDBRestore, BackupKind):
         )
 
     def delete_backup(self, backup: Backup) -> None:
-        with missing_is_not_found(self.name, backup.id, ("BackupNotFoundException",)):
+        with self.missing(backup.id):
             self.client.delete_backup(BackupArn=backup.id)

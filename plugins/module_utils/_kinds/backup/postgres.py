@@ -19,9 +19,9 @@ from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import isoformat
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError, ResourceError
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import BackupKind, SelectionIncomplete, newest_first
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_store import known_databases, open_store, reopen_store
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_tools import (
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import SelectionIncomplete
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._pg_store import known_databases, open_store, reopen_store
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._pg_tools import (
     EVIDENCE_SETTINGS,
     EVIDENCE_VERSION,
     HAS_PSYCOPG,
@@ -34,11 +34,12 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_too
     server_major,
     table_evidence,
 )
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._postgres_restore import (
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._postgres_restore import (
     PG_SCRATCH_LIKE,
     PostgresRestore,
     validate_user_check,
 )
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import BackupKind, newest_first
 from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, ORIGIN_STEWARD, Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import created_from_name, label_from_name
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
@@ -59,12 +60,27 @@ def _without_progress(text: str) -> str:
 
 class PostgresKind(PostgresRestore, BackupKind):
     name = "postgres"
+    summary = "databases of a self-hosted PostgreSQL server (reached as O(postgres) says)"
     service = "s3"  # only for dumps kept in S3; the database itself is reached with psycopg and PostgreSQL's programs
-    tagging_type = ""
     arn_pattern = r"(?!)"  # selected by names only
     selectors = ("names",)
     shared_option = "postgres"
     secret_options = ("password",)
+    # The ``postgres`` module option (documented in the ``_backup_targets`` fragment): defaults for every postgres
+    # target's options, and the only place a password is taken (no_log).
+    shared_option_spec = dict(
+        host=dict(type="str"),
+        port=dict(type="int"),
+        user=dict(type="str"),
+        password=dict(type="str", no_log=True),
+        sslmode=dict(type="str", choices=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
+        connect_timeout=dict(type="int"),
+        maintenance_db=dict(type="str"),
+        dump_dir=dict(type="path"),
+        dump_bucket=dict(type="str"),
+        dump_prefix=dict(type="str"),
+        bin_dir=dict(type="path"),
+    )
     option_spec = {
         "host": OptionSpec(default="localhost", pattern=r"^[A-Za-z0-9_.:%/-]+$", description="server host name or address"),
         "port": OptionSpec(type="int", default=5432, minimum=1, description="server port"),

@@ -17,9 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError, ResourceError
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Evidence
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_store import reopen_store
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_tools import (
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._pg_store import reopen_store
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._pg_tools import (
     EVIDENCE_VERSION,
     client_program,
     connect,
@@ -30,6 +29,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._pg_too
     server_major,
     table_evidence,
 )
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import Evidence
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
     FAILED,

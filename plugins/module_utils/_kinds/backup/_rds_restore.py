@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Evidence, error_code, exists
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._rds_shared import paginate
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import error_code
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import Evidence
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._rds_shared import paginate
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
     FAILED,
@@ -87,9 +88,7 @@ class RDSRestore:
     scratch_strict_names = True
 
     def scratch_exists(self, name: str, resource: Resource, options: dict[str, Any]) -> bool:
-        return exists(
-            lambda: self.client.describe_db_instances(DBInstanceIdentifier=name), ("DBInstanceNotFound", "DBInstanceNotFoundFault")
-        )
+        return self.exists(lambda: self.client.describe_db_instances(DBInstanceIdentifier=name))
 
     def restore(self, resource: Resource, backup: Backup, name: str, tags: dict[str, str], options: dict[str, Any]) -> Scratch:
         _network_guard(resource, options)
@@ -168,7 +167,7 @@ class AuroraRestore:
     scratch_strict_names = True
 
     def scratch_exists(self, name: str, resource: Resource, options: dict[str, Any]) -> bool:
-        return exists(lambda: self.client.describe_db_clusters(DBClusterIdentifier=name), ("DBClusterNotFoundFault", "DBClusterNotFound"))
+        return self.exists(lambda: self.client.describe_db_clusters(DBClusterIdentifier=name))
 
     def restore(self, resource: Resource, backup: Backup, name: str, tags: dict[str, str], options: dict[str, Any]) -> Scratch:
         _network_guard(resource, options)

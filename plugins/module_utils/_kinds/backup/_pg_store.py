@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import exists
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._s3_objects import (
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._s3_objects import (
     CHUNK,
     put_new_object,
     sha256_of,
