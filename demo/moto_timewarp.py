@@ -4,7 +4,8 @@ counts the API calls it answered, by service and operation (GET /_steward/calls;
 moto stamps every backup, snapshot and key with the time it is made, and the moto server has no way to
 backdate them. Retention, RPO and key-age logic need histories, so the demo, the tests and the benchmark
 seed them by moving this server's clock (freezegun, ticking from the given time) before each day's
-backups, and back to real time afterwards. Listens on the loopback address only.
+backups, and back to real time afterwards. ECS deployments settle as AWS's do (moto_patches.py). Listens on the
+loopback address only.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from urllib.parse import parse_qs
 from freezegun import freeze_time
 from moto.moto_server.threaded_moto_server import MotoRequestHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto_patches import settle_ecs_deployments
 from werkzeug.serving import run_simple
 
 CLOCK_PATH = "/_steward/clock"
@@ -85,6 +87,7 @@ def main() -> None:
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, required=True)
     args = parser.parse_args()
+    settle_ecs_deployments()
     run_simple(args.host, args.port, TimewarpApp(), threaded=True, request_handler=MotoRequestHandler)
 
 

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.steward.maintenance.plugins.module_utils._clients import ClientFactory, factory_from_module
@@ -16,12 +16,13 @@ from ansible_collections.steward.maintenance.plugins.module_utils._clock import 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import NotApplicable, describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._family import Family
-from ansible_collections.steward.maintenance.plugins.module_utils._ledger import Ledger, open_ledger, parse_ledger
+from ansible_collections.steward.maintenance.plugins.module_utils._ledger import Ledger, open_ledger, parse_ledger, record_key
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult
 from ansible_collections.steward.maintenance.plugins.module_utils._selection import Selection, select
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import parse_concurrency, targets_argument_spec
 
 COLLECTION_VERSION = "0.1.0"
+T = TypeVar("T")
 
 
 def fleet_argument_spec(family: Family) -> dict[str, Any]:
@@ -114,6 +115,50 @@ def ledger_record(context: Context, action: str, result: ResourceResult, body: d
     }
     record.update(body)
     return record
+
+
+def write_record(context: Context, action: str, result: ResourceResult, body: dict[str, Any]) -> None:
+    """The one ledger write every action makes per resource once its outcome is final. A record that cannot be
+    written fails that resource (missing evidence is a failure), never the others; where it went is in the result."""
+    key = record_key(result.kind, result.id, action, context.clock.now(), context.run_id)
+    try:
+        location = context.ledger.write(key, ledger_record(context, action, result, body))
+    except Exception as error:  # noqa: BLE001 - missing evidence fails this resource, the others go on
+        result.status, result.error_code = "failed", "ledger"
+        result.error = f"ledger record not written: {describe_error(error)[0]}"
+        return
+    if location:
+        result.extra["ledger_record"] = location
+
+
+def poll_rounds(
+    context: Context,
+    items: list[T],
+    poll: Callable[[list[T]], None],
+    pending: Callable[[T], bool],
+    timeout_s: float,
+    interval_s: float,
+) -> list[T]:
+    """Poll every item still ``pending`` in one shared round (``poll`` gets them all and fans out as it likes), sleep
+    on the context's clock, and again, until none is pending or ``timeout_s`` has passed since the first round.
+
+    Returns the items still pending at the deadline (the caller says what timing out means for each). One shared
+    round per interval means N waits take about as long as the slowest, and each item is seen settled in the round
+    it settles (so a per-item duration measured there is its own).
+    """
+    deadline = context.clock.monotonic() + timeout_s
+    while True:
+        waiting = [item for item in items if pending(item)]
+        if not waiting:
+            return []
+        poll(waiting)
+        waiting = [item for item in waiting if pending(item)]
+        if not waiting:
+            return []
+        remaining = deadline - context.clock.monotonic()
+        if remaining <= 0:
+            return waiting
+        context.clock.sleep(min(interval_s, remaining))
 
 
 def run_module(argument_spec: dict[str, Any], parse_request: Any, run: Any, kinds: dict[str, Any]) -> None:

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, guarded, ledger_record, open_fleet, parse_common
+from ansible_collections.steward.maintenance.plugins.module_utils._action import (
+    Context,
+    guarded,
+    open_fleet,
+    parse_common,
+    poll_rounds,
+    write_record,
+)
 from ansible_collections.steward.maintenance.plugins.module_utils._durations import (
     format_duration,
     parse_duration,
@@ -20,7 +27,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._durations imp
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
 from ansible_collections.steward.maintenance.plugins.module_utils._fleet_read import FleetView, batches_by_kind, read_fleet
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import describe_error
-from ansible_collections.steward.maintenance.plugins.module_utils._ledger import record_key
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
     DELETING,
@@ -162,14 +168,15 @@ def _show_backup(work: _Work) -> None:
 
 def _wait(context: Context, request: BackupRequest, adapters: dict[str, Any], works: list[_Work]) -> None:
     """Poll every pending backup together until all are available, one fails, or wait_timeout passes."""
-    pending = {work.result.key: work for work in works if work.backup and work.backup.state == PENDING}
     last_poll_error: dict[str, str] = {}
-    deadline = context.clock.monotonic() + request.wait_timeout_s
-    while pending:
-        batches = batches_by_kind(pending.values(), lambda work: work.result.kind, adapters, "refresh_batch_size")
-        for outcome in fan_out(
-            batches, lambda batch: adapters[batch[0].result.kind].refresh_backups([w.backup for w in batch]), context.concurrency
-        ):
+
+    def pending(work: _Work) -> bool:
+        return work.result.status != "failed" and work.backup is not None and work.backup.state == PENDING
+
+    def poll(waiting: list[_Work]) -> None:
+        batches = batches_by_kind(waiting, lambda work: work.result.kind, adapters, "refresh_batch_size")
+        refresh = partial(_refresh_batch, adapters)
+        for outcome in fan_out(batches, refresh, context.concurrency):
             if not outcome.ok:
                 # A failed poll is retried on the next round; the deadline still bounds it, and the error is
                 # kept so that a timeout says what went wrong rather than only that time ran out.
@@ -177,46 +184,40 @@ def _wait(context: Context, request: BackupRequest, adapters: dict[str, Any], wo
                     last_poll_error[work.result.key] = describe_error(outcome.error)[0]  # type: ignore[arg-type]
                 continue
             for work, backup in zip(outcome.item, outcome.value or [], strict=True):
-                work.backup = backup
-                _show_backup(work)
-                if backup.state == AVAILABLE:
-                    work.result.message = f"created {backup.name} (available)"
-                    pending.pop(work.result.key, None)
-                elif backup.state != PENDING:
-                    work.result.status, work.result.error_code = "failed", "backup_failed"
-                    work.result.error = f"backup {backup.name} ended in state {backup.state}"
-                    pending.pop(work.result.key, None)
-        if not pending:
-            return
-        remaining = deadline - context.clock.monotonic()
-        if remaining <= 0:
-            break
-        context.clock.sleep(min(request.poll_interval_s, remaining))
-    for key, work in pending.items():
+                _settle(work, backup)
+
+    timed_out = poll_rounds(context, works, poll, pending, request.wait_timeout_s, request.poll_interval_s)
+    for work in timed_out:
         work.result.status, work.result.error_code = "failed", "timeout"
         waited = format_duration(request.wait_timeout_s)
         work.result.error = f"backup {work.backup.name} still pending after wait_timeout {waited}"  # type: ignore[union-attr]
-        if key in last_poll_error:
-            work.result.error += f" (last poll failed: {last_poll_error[key]})"
+        if work.result.key in last_poll_error:
+            work.result.error += f" (last poll failed: {last_poll_error[work.result.key]})"
+
+
+def _refresh_batch(adapters: dict[str, Any], batch: list[_Work]) -> list[Backup]:
+    return adapters[batch[0].result.kind].refresh_backups([work.backup for work in batch])
+
+
+def _settle(work: _Work, backup: Backup) -> None:
+    work.backup = backup
+    _show_backup(work)
+    if backup.state == AVAILABLE:
+        work.result.message = f"created {backup.name} (available)"
+    elif backup.state != PENDING:
+        work.result.status, work.result.error_code = "failed", "backup_failed"
+        work.result.error = f"backup {backup.name} ended in state {backup.state}"
 
 
 def _record_one(context: Context, work: _Work, request: BackupRequest) -> None:
-    """The resource's ledger record, once its outcome is final; a record that cannot be written fails it loudly."""
+    """The resource's ledger record, once its outcome is final."""
     body = {
         "label": request.label,
         "source": work.resource.details if work.resource else {},
         "backup": work.backup.as_dict() if work.backup else None,
         "newest_backup_before": work.newest.as_dict() if work.newest else None,
     }
-    key = record_key(work.result.kind, work.result.id, ACTION, context.clock.now(), context.run_id)
-    try:
-        location = context.ledger.write(key, ledger_record(context, ACTION, work.result, body))
-    except Exception as error:  # noqa: BLE001 - missing evidence fails this resource, the others go on
-        work.result.status, work.result.error_code = "failed", "ledger"
-        work.result.error = f"ledger record not written: {describe_error(error)[0]}"
-        return
-    if location:
-        work.result.extra["ledger_record"] = location
+    write_record(context, ACTION, work.result, body)
 
 
 def _diff(works: list[_Work]) -> dict[str, Any]:

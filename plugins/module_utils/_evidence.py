@@ -32,10 +32,8 @@ def verified_in(records: list[dict[str, Any]]) -> frozenset[str]:
 
 def recorded_source(ledger: Ledger, kind: str, resource_id: str, backup_id: str) -> dict[str, Any] | None:
     """The resource as the ``backup`` action described it when it took this backup, if that record exists."""
-    for record in ledger.read_all(kind, resource_id, BACKUP_ACTION):
-        if (record.get("backup") or {}).get("id") == backup_id and record.get("source"):
-            return record["source"]
-    return None
+    record = ledger.latest(kind, resource_id, BACKUP_ACTION, lambda record: (record.get("backup") or {}).get("id") == backup_id)
+    return (record or {}).get("source") or None
 
 
 def last_passed_test(records: list[dict[str, Any]]) -> tuple[datetime, str] | None:

@@ -15,6 +15,7 @@ import os
 import re
 import tempfile
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +51,27 @@ class Ledger:
     def read_all(self, kind: str, resource_id: str, action: str) -> list[dict[str, Any]]:
         raise NotImplementedError
 
+    def record_names(self, kind: str, resource_id: str, action: str) -> list[str]:
+        """The names of a resource's records of one action, oldest first (their names start with the UTC time)."""
+        raise NotImplementedError
+
+    def read_record(self, kind: str, resource_id: str, action: str, name: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def latest(
+        self, kind: str, resource_id: str, action: str, match: Callable[[dict[str, Any]], bool] | None = None
+    ) -> dict[str, Any] | None:
+        """The newest record of a resource's action that ``match`` accepts, or None.
+
+        One listing of names, then records are read newest first until one matches: the usual answer (the last
+        checkpoint) costs one listing and one read, however long the history.
+        """
+        for name in reversed(self.record_names(kind, resource_id, action)):
+            record = self.read_record(kind, resource_id, action, name)
+            if match is None or match(record):
+                return record
+        return None
+
 
 class NullLedger(Ledger):
     """No ledger configured: results still report everything, but nothing is kept."""
@@ -58,6 +80,9 @@ class NullLedger(Ledger):
         return ""
 
     def read_all(self, kind: str, resource_id: str, action: str) -> list[dict[str, Any]]:
+        return []
+
+    def record_names(self, kind: str, resource_id: str, action: str) -> list[str]:
         return []
 
 
@@ -90,16 +115,21 @@ class LocalLedger(Ledger):
             os.unlink(temporary)
         return path
 
-    def read_all(self, kind: str, resource_id: str, action: str) -> list[dict[str, Any]]:
-        directory = os.path.join(self.root, _safe(kind), _safe(resource_id), _safe(action))
+    def _directory(self, kind: str, resource_id: str, action: str) -> str:
+        return os.path.join(self.root, _safe(kind), _safe(resource_id), _safe(action))
+
+    def record_names(self, kind: str, resource_id: str, action: str) -> list[str]:
+        directory = self._directory(kind, resource_id, action)
         if not os.path.isdir(directory):
             return []
-        records = []
-        for name in sorted(os.listdir(directory)):
-            if name.endswith(".json") and not name.startswith("."):
-                with open(os.path.join(directory, name), encoding="utf-8") as stream:
-                    records.append(json.load(stream))
-        return records
+        return sorted(name for name in os.listdir(directory) if name.endswith(".json") and not name.startswith("."))
+
+    def read_record(self, kind: str, resource_id: str, action: str, name: str) -> dict[str, Any]:
+        with open(os.path.join(self._directory(kind, resource_id, action), name), encoding="utf-8") as stream:
+            return json.load(stream)
+
+    def read_all(self, kind: str, resource_id: str, action: str) -> list[dict[str, Any]]:
+        return [self.read_record(kind, resource_id, action, name) for name in self.record_names(kind, resource_id, action)]
 
 
 class S3Ledger(Ledger):
@@ -125,15 +155,23 @@ class S3Ledger(Ledger):
         s3.put_object(Bucket=self.bucket, Key=self._key(key), Body=body, ContentType="application/json", IfNoneMatch="*")
         return f"s3://{self.bucket}/{self._key(key)}"
 
-    def read_all(self, kind: str, resource_id: str, action: str) -> list[dict[str, Any]]:
+    def _prefix(self, kind: str, resource_id: str, action: str) -> str:
+        return self._key(f"{_safe(kind)}/{_safe(resource_id)}/{_safe(action)}/")
+
+    def record_names(self, kind: str, resource_id: str, action: str) -> list[str]:
         s3 = self._clients.client("s3")
-        prefix = self._key(f"{_safe(kind)}/{_safe(resource_id)}/{_safe(action)}/")
-        records = []
+        prefix = self._prefix(kind, resource_id, action)
+        names = []
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
-            for item in page.get("Contents", []):
-                if item["Key"].endswith(".json"):
-                    records.append(json.loads(s3.get_object(Bucket=self.bucket, Key=item["Key"])["Body"].read()))
-        return records
+            names.extend(item["Key"][len(prefix) :] for item in page.get("Contents", []) if item["Key"].endswith(".json"))
+        return sorted(names)
+
+    def read_record(self, kind: str, resource_id: str, action: str, name: str) -> dict[str, Any]:
+        key = self._prefix(kind, resource_id, action) + name
+        return json.loads(self._clients.client("s3").get_object(Bucket=self.bucket, Key=key)["Body"].read())
+
+    def read_all(self, kind: str, resource_id: str, action: str) -> list[dict[str, Any]]:
+        return [self.read_record(kind, resource_id, action, name) for name in self.record_names(kind, resource_id, action)]
 
 
 def parse_ledger(value: str | None) -> tuple[str, str, str] | None:

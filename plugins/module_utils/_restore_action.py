@@ -17,7 +17,15 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, guarded, ledger_record, open_fleet, parse_common
+from ansible_collections.steward.maintenance.plugins.module_utils._action import (
+    Context,
+    guarded,
+    ledger_record,
+    open_fleet,
+    parse_common,
+    poll_rounds,
+    write_record,
+)
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import isoformat
 from ansible_collections.steward.maintenance.plugins.module_utils._durations import (
     format_duration,
@@ -298,7 +306,6 @@ def _pick(request: RestoreTestRequest, resource: Resource, backups: list[Backup]
 def _wait_and_verify(context: Context, request: RestoreTestRequest, adapters: dict[str, Any], tests: list[_Test]) -> None:
     """Poll every restore in shared rounds; each scratch resource is verified in the round it becomes usable, so
     one test's RTO never includes waiting for another's restore."""
-    deadline = context.clock.monotonic() + request.wait_timeout_s
 
     def step(test: _Test) -> None:
         try:
@@ -321,20 +328,13 @@ def _wait_and_verify(context: Context, request: RestoreTestRequest, adapters: di
             except Exception as error:  # noqa: BLE001 - reported as this test's failure; cleanup still follows
                 _fail(test, "verify_failed", f"verification could not run: {describe_error(error)[0]}")
 
-    while True:
-        pending = [test for test in tests if test.in_progress]
-        if not pending:
-            return
-        fan_out(pending, step, context.concurrency)  # step records every outcome on its test
-        if not any(test.in_progress for test in tests):
-            return
-        remaining = deadline - context.clock.monotonic()
-        if remaining <= 0:
-            break
-        context.clock.sleep(min(request.poll_interval_s, remaining))
+    def poll(waiting: list[_Test]) -> None:
+        fan_out(waiting, step, context.concurrency)  # step records every outcome on its test
+
+    timed_out = poll_rounds(context, tests, poll, lambda test: test.in_progress, request.wait_timeout_s, request.poll_interval_s)
     waited = format_duration(request.wait_timeout_s)
-    for test in tests:
-        if test.in_progress and test.scratch is not None:
+    for test in timed_out:
+        if test.scratch is not None:
             _fail(test, "timeout", f"scratch {test.scratch.name} not usable after wait_timeout {waited}")
 
 
@@ -459,22 +459,15 @@ def _record(context: Context, request: RestoreTestRequest, adapters: dict[str, A
             },
             "cleanup": test.cleanup,
         }
-        key = record_key(result.kind, result.id, ACTION, context.clock.now(), context.run_id)
-        location = context.ledger.write(key, ledger_record(context, ACTION, result, body))
-        if location:
-            result.extra["ledger_record"] = location
-        if body["verdict"] == PASSED and test.backup is not None:
+        write_record(context, ACTION, result, body)
+        if body["verdict"] == PASSED and test.backup is not None and result.error_code != "ledger":
             try:
                 result.extra["backup_tagged_verified"] = adapters[result.kind].mark_verified(test.backup, now)
             except Exception as error:  # noqa: BLE001 - the ledger already holds the evidence; the tag is a convenience
                 result.extra["backup_tagged_verified"] = False
                 context.warnings.append(f"{result.key}: could not tag {test.backup.name} as verified: {describe_error(error)[0]}")
 
-    for outcome in fan_out(tests, write, context.concurrency):
-        if not outcome.ok:
-            test = outcome.item
-            test.result.status, test.result.error_code = "failed", "ledger"
-            test.result.error = f"ledger record not written: {describe_error(outcome.error)[0]}"  # type: ignore[arg-type]
+    fan_out(tests, write, context.concurrency)
 
 
 def _summary(results: list[ResourceResult], targets: list[dict[str, Any]], swept: list[dict[str, Any]]) -> dict[str, Any]:

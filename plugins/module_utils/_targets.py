@@ -164,6 +164,9 @@ def parse_targets(raw: Any, kinds: dict[str, Any], module_params: dict[str, Any]
         target = Target(kind=kind, selector=selector, path=path)
         if selector == "names":
             target.names = _string_list(f"{path}.names", entry["names"])
+            for position, name in enumerate(target.names):
+                if adapter.name_pattern and not re.match(adapter.name_pattern, name):
+                    raise OptionError(f"{path}.names[{position}]", name, f"a name of kind '{kind}' is {_plain(adapter.names_doc)}")
         elif selector == "arns":
             target.arns = _string_list(f"{path}.arns", entry["arns"])
             for position, arn in enumerate(target.arns):
@@ -184,6 +187,11 @@ def parse_targets(raw: Any, kinds: dict[str, Any], module_params: dict[str, Any]
         target.options.update({secret: shared.get(secret) for secret in adapter.secret_options})
         targets.append(target)
     return targets
+
+
+def _plain(doc: str) -> str:
+    """Documentation markup (C(x), V(x)) as plain text for a message."""
+    return re.sub(r"\b[CVOI]\(([^)]*)\)", r"\1", doc)
 
 
 def _string_list(path: str, value: Any) -> list[str]:

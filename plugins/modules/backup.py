@@ -66,6 +66,7 @@ options:
     default: 1h
 extends_documentation_fragment:
   - steward.maintenance._fleet
+  - steward.maintenance._backup_targets
   - steward.maintenance._fleet.LEDGER
   - steward.maintenance._attributes
   - amazon.aws.common.modules

@@ -34,6 +34,7 @@ options:
     default: 10
 extends_documentation_fragment:
   - steward.maintenance._fleet
+  - steward.maintenance._backup_targets
   - steward.maintenance._attributes
   - steward.maintenance._attributes.INFO_MODULE
   - amazon.aws.common.modules

@@ -128,6 +128,7 @@ options:
     default: false
 extends_documentation_fragment:
   - steward.maintenance._fleet
+  - steward.maintenance._backup_targets
   - steward.maintenance._fleet.LEDGER
   - steward.maintenance._attributes
   - amazon.aws.common.modules

@@ -14,7 +14,10 @@ from ansible_collections.steward.maintenance.plugins.module_utils._clients impor
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import FixedClock
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import LocalLedger, NullLedger
 
-MUTATING_PREFIXES = ("Create", "Put", "Copy", "Delete", "Restore", "Update", "Modify", "Tag", "Untag", "Upload", "Complete")
+MUTATING_PREFIXES = (
+    "Create", "Put", "Copy", "Delete", "Restore", "Update", "Modify", "Tag", "Untag", "Upload", "Complete",
+    "Register", "Deregister", "Publish", "Set", "Start", "Stop", "Invoke",
+)  # fmt: skip
 
 
 class RecordingFactory(ClientFactory):

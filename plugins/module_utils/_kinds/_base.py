@@ -76,6 +76,9 @@ class Kind(ABC):
     service: ClassVar[str]
     # One line for the documentation of the family's ``targets[].kind``.
     summary: ClassVar[str] = ""
+    # What one of ``targets[].names`` is for this kind (documentation), and the form a name must have, if any.
+    names_doc: ClassVar[str] = "name"
+    name_pattern: ClassVar[str | None] = None
     # The Resource Groups Tagging API's resource type; None when the service is not in that API (then the kind
     # finds tagged resources its own way, or does not select by tags).
     tagging_type: ClassVar[str | None] = None
@@ -89,6 +92,8 @@ class Kind(ABC):
     # argument spec; the family adds that option to its modules only when one of its kinds has it.
     shared_option: ClassVar[str | None] = None
     shared_option_spec: ClassVar[dict[str, Any]] = {}
+    # Its documentation, the YAML of one entry under ``options:`` without the option's name (a doc fragment's).
+    shared_option_doc: ClassVar[str] = ""
     # Options taken only from the shared option, which the argument spec marks no_log (a password).
     secret_options: ClassVar[tuple[str, ...]] = ()
 

@@ -20,6 +20,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._naming import
 class AuroraKind(AuroraRestore, BackupKind):
     name = "aurora"
     summary = "Aurora DB clusters"
+    names_doc = "DB cluster identifier"
     not_found_codes = (
         "DBClusterNotFoundFault",
         "DBClusterNotFound",

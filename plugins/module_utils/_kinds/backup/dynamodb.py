@@ -38,6 +38,7 @@ SWEEP_FROM = 4
 class DynamoDBKind(DynamoDBRestore, BackupKind):
     name = "dynamodb"
     summary = "DynamoDB tables"
+    names_doc = "table name"
     not_found_codes = ("ResourceNotFoundException", "TableNotFoundException", "BackupNotFoundException")
     service = "dynamodb"
     tagging_type = "dynamodb:table"

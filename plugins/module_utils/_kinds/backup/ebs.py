@@ -45,6 +45,7 @@ def _origin(tags: dict[str, str]) -> str:
 class EBSKind(EBSRestore, BackupKind):
     name = "ebs"
     summary = "EBS volumes"
+    names_doc = "volume id"
     not_found_codes = ("InvalidVolume.NotFound", "InvalidVolumeID.Malformed", "InvalidSnapshot.NotFound")
     service = "ec2"
     tagging_type = "ec2:volume"

@@ -61,6 +61,7 @@ def _without_progress(text: str) -> str:
 class PostgresKind(PostgresRestore, BackupKind):
     name = "postgres"
     summary = "databases of a self-hosted PostgreSQL server (reached as O(postgres) says)"
+    names_doc = "database name; V(*) stands for every database of the server that is not a template"
     service = "s3"  # only for dumps kept in S3; the database itself is reached with psycopg and PostgreSQL's programs
     arn_pattern = r"(?!)"  # selected by names only
     selectors = ("names",)
@@ -68,6 +69,49 @@ class PostgresKind(PostgresRestore, BackupKind):
     secret_options = ("password",)
     # The ``postgres`` module option (documented in the ``_backup_targets`` fragment): defaults for every postgres
     # target's options, and the only place a password is taken (no_log).
+    shared_option_doc = """\
+description:
+  - Defaults for every V(postgres) target's C(options), and the password, which only this option takes (it is
+    hidden from logs and never recorded). libpq's C(PGPASSWORD) and C(~/.pgpass) work too when it is not set.
+  - Requires the Python package C(psycopg) (3.x) and PostgreSQL's C(pg_dump) and C(pg_restore) of the server's major
+    version or newer on the host that runs the module.
+type: dict
+suboptions:
+  host:
+    description: Server host name or address.
+    type: str
+  port:
+    description: Server port.
+    type: int
+  user:
+    description: Role to connect as; restore tests need C(CREATEDB).
+    type: str
+  password:
+    description: The role's password.
+    type: str
+  sslmode:
+    description: libpq's sslmode.
+    type: str
+    choices: [disable, allow, prefer, require, verify-ca, verify-full]
+  connect_timeout:
+    description: Seconds to wait for a connection.
+    type: int
+  maintenance_db:
+    description: Database to connect to for creating and dropping scratch databases.
+    type: str
+  dump_dir:
+    description: Absolute directory for dumps on the host that runs the module.
+    type: path
+  dump_bucket:
+    description: S3 bucket for dumps.
+    type: str
+  dump_prefix:
+    description: Key prefix for dumps in O(postgres.dump_bucket).
+    type: str
+  bin_dir:
+    description: Directory of pg_dump and pg_restore.
+    type: path
+"""
     shared_option_spec = dict(
         host=dict(type="str"),
         port=dict(type="int"),

@@ -21,6 +21,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._naming import
 class RDSKind(RDSRestore, BackupKind):
     name = "rds"
     summary = "RDS DB instances (not Aurora members)"
+    names_doc = "DB instance identifier"
     not_found_codes = ("DBInstanceNotFound", "DBInstanceNotFoundFault", "DBSnapshotNotFound", "DBSnapshotNotFoundFault")
     service = "rds"
     tagging_type = "rds:db"

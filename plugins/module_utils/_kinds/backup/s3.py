@@ -56,6 +56,7 @@ def manifest_prefix(prefix: str, bucket: str) -> str:
 class S3Kind(S3Restore, BackupKind):
     name = "s3"
     summary = "S3 buckets"
+    names_doc = "bucket name"
     not_found_codes = ("404", "NoSuchBucket", "NotFound", "NoSuchKey")
     service = "s3"
     tagging_type = "s3"

@@ -1,0 +1,51 @@
+"""Small patches that make moto behave as AWS ends up behaving, where moto never gets there on its own.
+
+ECS: moto's update_service changes the service's task definition but never starts a deployment on it (see
+../shared/notes/moto-server.md), so "wait until the primary deployment runs the target revision" would never
+settle. With the patch, each update that names a task definition ends as AWS's does once a rollout has finished:
+one PRIMARY deployment on the new revision (as an ARN), rollout COMPLETED, running = desired. The waiting itself
+(IN_PROGRESS, FAILED, timeouts) is tested with botocore's Stubber, not here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def settle_ecs_deployments() -> None:
+    from moto.core.utils import utcnow
+    from moto.ecs import models
+    from moto.moto_api._internal import mock_random
+
+    backend_class = models.EC2ContainerServiceBackend
+    if getattr(backend_class.update_service, "_steward_settles", False):
+        return
+    original = backend_class.update_service
+
+    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+        named = service_properties.get("task_definition")
+        service = original(self, service_properties)
+        if named:
+            service.task_definition = self.describe_task_definition(named).arn
+            now = utcnow()
+            service.deployments = [
+                {
+                    "id": f"ecs-svc/{mock_random.randint(0, 32**12)}",
+                    "status": "PRIMARY",
+                    "taskDefinition": service.task_definition,
+                    "desiredCount": service.desired_count,
+                    "runningCount": service.desired_count,
+                    "pendingCount": 0,
+                    "failedTasks": 0,
+                    "rolloutState": "COMPLETED",
+                    "rolloutStateReason": "ECS deployment completed.",
+                    "launchType": service.launch_type,
+                    "createdAt": now,
+                    "updatedAt": now,
+                }
+            ]
+            service.running_count = service.desired_count
+        return service
+
+    update_service._steward_settles = True  # type: ignore[attr-defined]
+    backend_class.update_service = update_service
