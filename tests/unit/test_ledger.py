@@ -85,3 +85,40 @@ def test_s3_ledger_round_trip(factory):
 def test_s3_ledger_without_its_bucket_is_refused_up_front(factory):
     with pytest.raises(OptionError, match=r"^ledger: cannot reach the ledger bucket"):
         open_ledger(parse_ledger("s3://missing-bucket/x"), factory).check_writable()
+
+
+class _CountingReads(LocalLedger):
+    reads = 0
+
+    def read_record(self, kind, resource_id, action, name):
+        self.reads += 1
+        return super().read_record(kind, resource_id, action, name)
+
+
+def test_latest_lists_once_and_reads_newest_first_until_a_record_matches(tmp_path):
+    from datetime import timedelta
+
+    ledger = _CountingReads(str(tmp_path))
+    for day in range(365):
+        moment = MOMENT + timedelta(days=day)
+        label = "pre-deploy" if day == 200 else "nightly"
+        ledger.write(record_key("ecs_service", "prod/api", "checkpoint", moment, "run"), {"label": label, "day": day})
+    assert ledger.latest("ecs_service", "prod/api", "checkpoint")["day"] == 364
+    assert ledger.reads == 1
+    ledger.reads = 0
+    assert ledger.latest("ecs_service", "prod/api", "checkpoint", lambda record: record["label"] == "pre-deploy")["day"] == 200
+    assert ledger.reads == 165  # days 364 down to 200, not the whole year
+    assert ledger.latest("ecs_service", "prod/api", "checkpoint", lambda record: record["label"] == "never") is None
+    assert ledger.latest("ecs_service", "other", "checkpoint") is None
+
+
+def test_s3_latest_reads_the_newest_matching_record(aws):
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="evidence")
+    from ansible_collections.steward.maintenance.plugins.module_utils._clients import factory_from_session
+
+    ledger = S3Ledger(factory_from_session(aws), "evidence", "steward")
+    for hour, label in enumerate(["a", "b", "a", "b"]):
+        ledger.write(record_key("lambda_alias", "fn:live", "checkpoint", MOMENT.replace(hour=hour), "run"), {"label": label, "hour": hour})
+    assert ledger.latest("lambda_alias", "fn:live", "checkpoint", lambda record: record["label"] == "a")["hour"] == 2
+    assert [record["hour"] for record in ledger.read_all("lambda_alias", "fn:live", "checkpoint")] == [0, 1, 2, 3]
