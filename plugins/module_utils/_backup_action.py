@@ -24,6 +24,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._durations imp
     parse_duration,
     parse_optional_duration,
 )
+from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
 from ansible_collections.steward.maintenance.plugins.module_utils._fleet_read import FleetView, batches_by_kind, read_fleet
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import describe_error
@@ -48,6 +49,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._targets impor
 STATUSES = ("created", "skipped", "failed", "planned")
 ACTION = "backup"
 POLL_INTERVAL_S = 5.0
+MIN_INTERVAL_SCOPES = ("label", "any")
 
 
 @dataclass
@@ -55,6 +57,8 @@ class BackupRequest:
     targets: list[Target]
     label: str
     min_interval_s: int | None
+    # "label": min_interval counts only backups with this label (the nightly one does not stop a pre-deploy one).
+    min_interval_scope: str
     tags: dict[str, str]
     wait: bool
     wait_timeout_s: int
@@ -70,12 +74,21 @@ def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> BackupReques
         targets=parse_targets(params.get("targets"), kinds, params),
         label=validate_label("label", params.get("label")),
         min_interval_s=parse_optional_duration("min_interval", params.get("min_interval")),
+        min_interval_scope=_parse_scope(params.get("min_interval_scope")),
         tags=validate_user_tags("tags", params.get("tags")),
         wait=bool(params.get("wait")),
         wait_timeout_s=parse_duration("wait_timeout", params.get("wait_timeout")),
         concurrency=concurrency,
         ledger=ledger,
     )
+
+
+def _parse_scope(value: Any) -> str:
+    if value is None:
+        return "label"
+    if value not in MIN_INTERVAL_SCOPES:
+        raise OptionError("min_interval_scope", value, f"expected one of {', '.join(MIN_INTERVAL_SCOPES)}")
+    return value
 
 
 @dataclass
@@ -129,7 +142,13 @@ def _plan_or_create(context: Context, request: BackupRequest, adapter: Any, flee
     resource = fleet.describe(work.selected)
     work.resource = resource
     work.result.arn = resource.arn or work.result.arn
-    managed = [backup for backup in fleet.list_backups(resource) if backup.managed and backup.state not in (FAILED, DELETING)]
+    managed = [
+        backup
+        for backup in fleet.list_backups(resource)
+        if backup.managed
+        and backup.state not in (FAILED, DELETING)
+        and (request.min_interval_scope == "any" or backup.label == request.label)
+    ]
     work.newest = managed[0] if managed else None
     if work.newest is not None:
         age = (now - work.newest.created).total_seconds()
@@ -138,7 +157,7 @@ def _plan_or_create(context: Context, request: BackupRequest, adapter: Any, flee
         if request.min_interval_s is not None and age < request.min_interval_s:
             work.result.status, work.result.action = "skipped", "none"
             work.result.message = (
-                f"newest steward backup {work.newest.name} is {format_duration(max(age, 0))} old, "
+                f"newest steward backup{_scope(request)} {work.newest.name} is {format_duration(max(age, 0))} old, "
                 f"younger than min_interval {format_duration(request.min_interval_s)}"
             )
             return
@@ -156,6 +175,10 @@ def _plan_or_create(context: Context, request: BackupRequest, adapter: Any, flee
     work.result.status, work.result.action = "created", "create"
     work.result.message = f"created {backup.name} ({backup.state})"
     _show_backup(work)
+
+
+def _scope(request: BackupRequest) -> str:
+    return f" labelled {request.label}" if request.min_interval_scope == "label" else ""
 
 
 def _show_backup(work: _Work) -> None:

@@ -32,7 +32,7 @@ TAG_VERIFIED = "steward:verified"
 _LABEL = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 _STAMP_FORMAT = "%Y%m%d-%H%M%S"
 # The time, then (since 0.2.0) the first characters of the run id: two runs in the same second get two names.
-_STAMP = re.compile(r"-(\d{8}-\d{6})(?:-[0-9a-f]{6})?$")
+_STAMP = re.compile(r"-(\d{8}-\d{6})(?:-([0-9a-f]{6}))?$")
 RUN_TOKEN_LENGTH = 6
 
 
@@ -106,14 +106,32 @@ def is_managed_tags(tags: dict[str, str] | None) -> bool:
     return (tags or {}).get(TAG_MANAGED) == "true"
 
 
-def label_from_name(name: str | None) -> str | None:
-    """Recover the label from a steward name (for kinds without tags, e.g. DynamoDB backups)."""
+def label_from_name(name: str | None, source_id: str | None = None) -> str | None:
+    """The label of a steward backup read back from its name, for kinds whose backups carry no tags (DynamoDB backups,
+    PostgreSQL dumps, S3 manifests of old) and as a fallback for the others.
+
+    With the backup's ``source_id`` the answer is exact, whatever hyphens the source and the label hold
+    (``steward-visits-pre-deploy-…`` is ``pre-deploy`` of ``visits``, and ``deploy`` of ``visits-pre``): the label
+    is the one that, with this source, gives back this very name. Without it (or for a name no label reproduces)
+    the last hyphen-separated word is the best guess, as before 0.2.0.
+    """
     if not is_managed_name(name):
         return None
-    match = _STAMP.search(str(name))
+    text = str(name)
+    match = _STAMP.search(text)
     if not match:
         return None
-    head = str(name)[: match.start()]
+    head = text[: match.start()]
+    if source_id is not None:
+        moment = datetime.strptime(match.group(1), _STAMP_FORMAT).replace(tzinfo=timezone.utc)
+        token = match.group(2) or ""
+        for position in range(len(NAME_PREFIX) - 1, len(head)):
+            candidate = head[position + 1 :]
+            if head[position] != "-" or not _LABEL.match(candidate):
+                continue
+            for strict in (False, True):
+                if backup_name(source_id, candidate, moment, strict=strict, run_id=token) == text:
+                    return candidate
     label = head.rsplit("-", 1)[-1]
     return label or None
 

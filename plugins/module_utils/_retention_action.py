@@ -28,6 +28,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._model import 
     Backup,
     Selected,
 )
+from ansible_collections.steward.maintenance.plugins.module_utils._naming import validate_label
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult, failure_message, summarise
 from ansible_collections.steward.maintenance.plugins.module_utils._retention import Item, Policy, blast_radius, parse_policy, plan
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import Target, parse_targets
@@ -46,6 +47,8 @@ class RetentionRequest:
     targets: list[Target]
     policy: Policy
     include_unmanaged: bool
+    # Only backups with one of these labels are in scope (a pre-deploy policy apart from the daily one); None: all.
+    labels: frozenset[str] | None
     min_keep: int
     max_delete: int | None
     max_delete_percent: float | None
@@ -70,6 +73,7 @@ def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> RetentionReq
         targets=parse_targets(params.get("targets"), kinds, params),
         policy=policy,
         include_unmanaged=bool(params.get("include_unmanaged")),
+        labels=_parse_labels(params.get("labels")),
         min_keep=min_keep,
         max_delete=max_delete,
         max_delete_percent=float(percent) if percent is not None else None,
@@ -77,6 +81,14 @@ def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> RetentionReq
         concurrency=concurrency,
         ledger=ledger,
     )
+
+
+def _parse_labels(value: Any) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        raise OptionError("labels", value, "expected a non-empty list of labels (leave it out for every label)")
+    return frozenset(validate_label(f"labels[{index}]", label) for index, label in enumerate(value))
 
 
 def run_retention(context: Context, request: RetentionRequest, kinds: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -118,7 +130,11 @@ def _prune_one(
     result.arn = resource.arn or result.arn
     backups = fleet.list_backups(resource)
     scope = (ORIGIN_STEWARD, ORIGIN_MANUAL) if request.include_unmanaged else (ORIGIN_STEWARD,)
-    in_scope = {backup.id: backup for backup in backups if backup.origin in scope and backup.state == AVAILABLE}
+    in_scope = {
+        backup.id: backup
+        for backup in backups
+        if backup.origin in scope and backup.state == AVAILABLE and (request.labels is None or backup.label in request.labels)
+    }
     out_of_scope = [backup for backup in backups if backup.id not in in_scope]
     decisions = plan(
         [Item(backup.id, backup.created) for backup in in_scope.values()],
@@ -135,7 +151,7 @@ def _prune_one(
                 decision.reasons.append(f"guard:protected ({blocker})")
     doomed = [in_scope[decision.id] for decision in decisions if not decision.keep]
     kept = [_entry(in_scope[decision.id], decision.reasons) for decision in decisions if decision.keep]
-    kept += [_entry(backup, [_why_out_of_scope(backup)]) for backup in out_of_scope]
+    kept += [_entry(backup, [_why_out_of_scope(backup, request.labels)]) for backup in out_of_scope]
     result.extra.update({"kept": kept, "deleted": [_entry(backup, []) for backup in doomed], "in_scope_count": len(in_scope)})
     if context.diff:
         key, doomed_ids = f"{resource.kind}/{resource.id}", {backup.id for backup in doomed}
@@ -198,7 +214,9 @@ def _entry(backup: Backup, reasons: list[str]) -> dict[str, Any]:
     return {"id": backup.id, "name": backup.name, "created": isoformat(backup.created), "origin": backup.origin, "reasons": reasons}
 
 
-def _why_out_of_scope(backup: Backup) -> str:
+def _why_out_of_scope(backup: Backup, labels: frozenset[str] | None) -> str:
+    if labels is not None and backup.label not in labels and backup.origin in (ORIGIN_STEWARD, ORIGIN_MANUAL):
+        return f"out of scope: label {backup.label or '(none)'} not in labels"
     if backup.state != AVAILABLE and backup.origin in (ORIGIN_STEWARD, ORIGIN_MANUAL):
         return f"out of scope: state {backup.state}"
     return "out of scope: " + _OUT_OF_SCOPE.get(backup.origin, backup.origin)

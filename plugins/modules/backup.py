@@ -28,8 +28,9 @@ description:
     with its size, ETag and SHA256. A body the store already holds is not copied again, yet every manifest alone
     describes a complete copy, so each backup stays restorable whatever other backups are deleted later.
     An object is hashed only when its key, ETag or size differ from the newest manifest's entry."
-  - With O(min_interval), a resource whose newest steward backup (of any label, including one still being created)
-    is younger is skipped, so reruns and AWX retries create nothing.
+  - With O(min_interval), a resource whose newest steward backup with the same O(label) (or of any label, with
+    O(min_interval_scope=any)), including one still being created, is younger is skipped, so reruns and AWX
+    retries create nothing, while a V(pre-deploy) backup is still taken the morning after the nightly one.
   - One resource failing never stops the others; the task fails after all were tried, naming the failed ones.
   - Check mode reads the fleet and returns the full plan (RV(resources[].status=planned) and the backup names)
     without any mutating call and without writing the ledger.
@@ -49,6 +50,14 @@ options:
       - Durations are a number and a unit, C(s), C(m), C(h), C(d) or C(w), or several such parts (V(1d12h)).
       - When not set, every run creates a backup of every resource.
     type: str
+  min_interval_scope:
+    description:
+      - Which backups O(min_interval) counts. V(label) only those with this O(label) ("at most one backup with this
+        label per interval"); V(any) every steward backup of the resource, whatever its label (the behaviour before
+        0.2.0).
+    type: str
+    choices: [label, any]
+    default: label
   tags:
     description:
       - Extra tags for every backup of a kind that takes tags. Keys starting with C(steward:) or C(aws:) are reserved.
@@ -301,6 +310,7 @@ def argument_spec() -> dict:
     spec.update(
         label=dict(type="str", default="manual"),
         min_interval=dict(type="str"),
+        min_interval_scope=dict(type="str", choices=["label", "any"], default="label"),
         tags=dict(type="dict", default={}),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="str", default="1h"),

@@ -112,6 +112,16 @@ options:
       - Also apply the policy to manual backups steward did not make. Automated and AWS Backup ones stay out of scope.
     type: bool
     default: false
+  labels:
+    description:
+      - Apply the policy only to backups with one of these labels (O(steward.maintenance.backup#module:label)), e.g.
+        V([daily]) for the nightly policy, so that V(pre-deploy) backups are kept by a policy of their own. Backups
+        with other labels, and unmanaged backups (which have none), are reported as kept, out of scope.
+      - Every backup's label is read exactly, whatever hyphens it and its source hold (from the C(steward:cadence)
+        tag, or from the name for backups that carry no tags).
+      - When not set, every label is in scope (as before 0.2.0).
+    type: list
+    elements: str
   min_keep:
     description: Never leave fewer than this many backups in scope (the newest are kept first).
     type: int
@@ -292,6 +302,7 @@ def argument_spec() -> dict:
         keep_within_yearly=dict(type="str"),
         timezone=dict(type="str", default="UTC"),
         include_unmanaged=dict(type="bool", default=False),
+        labels=dict(type="list", elements="str"),
         min_keep=dict(type="int", default=1),
         max_delete=dict(type="int"),
         max_delete_percent=dict(type="float"),

@@ -53,7 +53,7 @@ def snapshot_to_backup(kind: str, source_id: str, snapshot: dict, id_field: str,
         name=name,
         created=as_utc(created),
         state=_STATES.get(snapshot.get("Status", ""), PENDING),
-        label=tags.get("steward:cadence") or label_from_name(name),
+        label=tags.get("steward:cadence") or label_from_name(name, source_id),
         size_bytes=size_gib * 1024**3 if isinstance(size_gib, int) else None,
         details={
             "snapshot_type": snapshot_type,

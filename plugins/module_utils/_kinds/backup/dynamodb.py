@@ -109,7 +109,7 @@ class DynamoDBKind(DynamoDBRestore, BackupKind):
             name=name,
             created=as_utc(summary["BackupCreationDateTime"]),
             state=_STATES.get(summary.get("BackupStatus", ""), PENDING),
-            label=label_from_name(name),
+            label=label_from_name(name, table),
             size_bytes=summary.get("BackupSizeBytes"),
             details={"backup_type": backup_type},
             origin=ORIGIN_STEWARD

@@ -128,7 +128,7 @@ class EBSKind(EBSRestore, BackupKind):
             name=name,
             created=as_utc(snapshot["StartTime"]),
             state=_STATES.get(snapshot.get("State", ""), PENDING),
-            label=tags.get("steward:cadence") or label_from_name(name),
+            label=tags.get("steward:cadence") or label_from_name(name, snapshot.get("VolumeId")),
             size_bytes=size_gib * 1024**3 if isinstance(size_gib, int) else None,
             details={"progress": snapshot.get("Progress"), "encrypted": snapshot.get("Encrypted", False)},
             origin=_origin(tags),

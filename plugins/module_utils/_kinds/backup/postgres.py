@@ -41,7 +41,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup.
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import BackupKind, newest_first
 from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, ORIGIN_STEWARD, Backup, Resource, Selected
-from ansible_collections.steward.maintenance.plugins.module_utils._naming import created_from_name, label_from_name
+from ansible_collections.steward.maintenance.plugins.module_utils._naming import TAG_CADENCE, created_from_name, label_from_name
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
 if HAS_PSYCOPG:
@@ -223,7 +223,7 @@ suboptions:
             created=created,
             state=AVAILABLE,
             origin=ORIGIN_STEWARD,  # the store holds only what steward wrote
-            label=label_from_name(name),
+            label=label_from_name(name, resource.id),
             size_bytes=size,
             details={"manifest": manifest, "store": store.reference()},
         )
@@ -261,7 +261,7 @@ suboptions:
             "server": resource.details.get("server"),
             "server_version": resource.details.get("server_version"),
             "created": isoformat(now),
-            "label": label_from_name(name),
+            "label": tags.get(TAG_CADENCE) or label_from_name(name, resource.id),
             "snapshot": snapshot,
             "evidence": {"version": EVIDENCE_VERSION, "settings": EVIDENCE_SETTINGS},
             "dump": {"format": "custom", "sha256": sha256, "size": size, "pg_dump": pg_dump, "pg_dump_major": major},

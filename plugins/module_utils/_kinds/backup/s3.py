@@ -172,7 +172,7 @@ class S3Kind(S3Restore, BackupKind):
             "source_bucket": resource.id,
             "source_prefix": options["source_prefix"],
             "created": isoformat(now),
-            "label": label_from_name(name),
+            "label": tags.get(TAG_CADENCE) or label_from_name(name, resource.id),
             "store": {"bucket": store_bucket, "prefix": f"{prefix}/objects/sha256/"},
             "storage_class": options["storage_class"],
             "object_count": len(entries),
@@ -297,7 +297,7 @@ class S3Kind(S3Restore, BackupKind):
             created=created,
             state=AVAILABLE,
             origin=ORIGIN_STEWARD,  # the store holds only what steward wrote
-            label=label_from_name(name),
+            label=label_from_name(name, resource.id),
             size_bytes=size,
             details={"backup_bucket": bucket, "manifest_key": manifest_key},
         )
