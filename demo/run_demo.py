@@ -1,8 +1,12 @@
-"""`make demo`: a moto server on 127.0.0.1, a seeded fleet, the daily, weekly and monthly plays, a readable summary.
+"""`make demo`: a moto server on 127.0.0.1, a seeded fleet, the daily, weekly and monthly plays, a pre-deploy
+checkpoint, a bad release and the rollback that undoes it, and a readable summary.
 
 The second daily run is what an AWX retry (or tomorrow's run started too early) looks like: min_interval
 skips every resource that already has a fresh steward backup, so nothing is created twice. The weekly play
-restore-tests a random backup of every resource; the monthly play is the DR test against RTO/RPO tiers.
+restore-tests a random backup of every resource; the monthly play is the DR test against RTO/RPO tiers. Then
+pre_deploy.yml records what the ECS backend and the Lambda API run and backs up their data stores, a bad release
+goes out (a new revision, a new version with weighted routing, an alarm in ALARM), the alarm is cleared and
+rollback.yml goes back to the checkpoint, gated on the alarms and an HTTP health page on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from deployables import Endpoint, HealthEndpoint, bad_release, live_state, seed_demo_deployables  # noqa: E402
 from fleet import clients, scratch_leftovers, seed_demo_database, seed_demo_fleet  # noqa: E402
 from history import seed_daily_history  # noqa: E402
 from moto_server import MotoServer, aws_env  # noqa: E402
@@ -28,7 +33,7 @@ STATE = ROOT / ".build" / "demo"
 HISTORY_DAYS = 30
 
 
-def run_play(url: str, ledger: Path, postgres: dict, title: str, playbook: str = "daily.yml") -> None:
+def run_play(url: str, ledger: Path, postgres: dict, title: str, playbook: str = "daily.yml", extra: dict | None = None) -> None:
     print(f"\n===== {title} =====", flush=True)
     env = {**os.environ, **aws_env(url), "ANSIBLE_STDOUT_CALLBACK": "default", "ANSIBLE_NOCOLOR": "1"}
     command = [
@@ -38,7 +43,7 @@ def run_play(url: str, ledger: Path, postgres: dict, title: str, playbook: str =
         "-e",
         f"@{HERE / 'vars.yml'}",
         "-e",
-        json.dumps({"steward_endpoint_url": url, "steward_ledger": str(ledger), "steward_postgres": postgres}),
+        json.dumps({"steward_endpoint_url": url, "steward_ledger": str(ledger), "steward_postgres": postgres, **(extra or {})}),
         str(ROOT / "playbooks" / playbook),
     ]
     subprocess.run(command, env=env, check=True)
@@ -85,6 +90,26 @@ def summary(url: str, ledger: Path, dumps: Path, pg: PgServer) -> None:
         print(f"  e.g. {records[-1].relative_to(ledger)}: {what}")
 
 
+def rollback_summary(url: str, ledger: Path) -> None:
+    print("\n===== the rollback (from the ledger) =====")
+    for path in sorted(ledger.rglob("rollback/*.json")):
+        record = json.loads(path.read_text())
+        before, after, target = record["before"] or {}, record["after"] or {}, record["target"] or {}
+        print(f"  {record['kind']} {record['resource_id']}: {record['status']}")
+        print(f"    before  : {_version(before)}   weights {before.get('weights') or {}}")
+        print(f"    target  : {target.get('display')}   ({target.get('source')})")
+        print(f"    after   : {_version(after)}   weights {after.get('weights') or {}}")
+        for gate in record.get("gates") or []:
+            print(f"    gate    : {gate['gate']:6} {gate['result']:6} {gate['detail']}")
+    service, version, weights = live_state(Endpoint(url))
+    print(f"  live now: pazpaz-backend {service.rsplit('/', 1)[-1]}, network-visualizer-api:live -> version {version} {weights or ''}")
+
+
+def _version(state: dict) -> str:
+    version = str(state.get("version", "?"))
+    return version.rsplit("/", 1)[-1] if version.startswith("arn:") else f"version {version}"  # a task definition ARN
+
+
 def main() -> int:
     shutil.rmtree(STATE, ignore_errors=True)
     STATE.mkdir(parents=True)
@@ -105,7 +130,28 @@ def main() -> int:
             server.url, ledger, postgres, "weekly: restore a random backup of every resource into scratch, verify, clean up", "weekly.yml"
         )
         run_play(server.url, ledger, postgres, "monthly: the DR test, tier by tier against RTO and RPO", "monthly.yml")
+        seed_demo_deployables(server.url)
+        run_play(
+            server.url, ledger, postgres, "pre-deploy: checkpoint the backend and the API, back up their data stores", "pre_deploy.yml"
+        )
+        bad_release(Endpoint(server.url), alarm="pazpaz-prod-5xx")
+        service, version, weights = live_state(Endpoint(server.url))
+        print(
+            f"\n===== a bad release: pazpaz-backend {service.rsplit('/', 1)[-1]}, api live -> {version} {weights}, pazpaz-prod-5xx in ALARM"
+        )
+        Endpoint(server.url).client("cloudwatch").set_alarm_state(AlarmName="pazpaz-prod-5xx", StateValue="OK", StateReason="cleared")
+        with HealthEndpoint() as health:
+            gates = {"bake_time": "5s", "alarms": {"prefix": "pazpaz-prod-"}, "http": [{"url": health.url, "body_regex": '"status": "ok"'}]}
+            run_play(
+                server.url,
+                ledger,
+                postgres,
+                "rollback: back to the pre-deploy checkpoint, gated on alarms and the health page",
+                "rollback.yml",
+                {"steward_rollback_gates": gates},
+            )
         summary(server.url, ledger, dumps, pg)
+        rollback_summary(server.url, ledger)
     print("\nmoto server and PostgreSQL stopped.")
     return 0
 

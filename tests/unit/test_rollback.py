@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import make_context
-from deploy_fleet import FAMILY, make_alarm, make_ecs_service, make_lambda_alias, task_definition_arn
+from deployables import FAMILY, bad_release, live_state, make_alarm, make_ecs_service, make_lambda_alias, task_definition_arn
 from moto_patches import settle_ecs_deployments
 
 from ansible_collections.steward.maintenance.plugins.module_utils import _checkpoint_action, _rollback_action
@@ -54,27 +54,8 @@ def rollback(factory, clock, ledger=None, check_mode=False, diff=False, **params
     return _rollback_action.run_rollback(context, rollback_request(ledger, **params), DEPLOY_KINDS)
 
 
-def bad_release(session):
-    """A new revision and a new version go live: what rollback undoes."""
-    ecs = session.client("ecs")
-    ecs.register_task_definition(family=FAMILY, containerDefinitions=[{"name": "app", "image": "registry.example/bad", "memory": 256}])
-    ecs.update_service(cluster="pazpaz-prod", service=FAMILY, taskDefinition=task_definition_arn(FAMILY, 4))
-    client = session.client("lambda")
-    client.update_function_code(FunctionName="network-visualizer-api", ZipFile=b"PK\x05\x06" + b"\x00" * 18)
-    client.publish_version(FunctionName="network-visualizer-api")
-    client.update_alias(
-        FunctionName="network-visualizer-api", Name="live", FunctionVersion="4", RoutingConfig={"AdditionalVersionWeights": {"3": 0.1}}
-    )
-
-
 def by_id(payload):
     return {resource["id"]: resource for resource in payload["resources"]}
-
-
-def live_state(session):
-    service = session.client("ecs").describe_services(cluster="pazpaz-prod", services=[FAMILY])["services"][0]
-    alias = session.client("lambda").get_alias(FunctionName="network-visualizer-api", Name="live")
-    return service["taskDefinition"], alias["FunctionVersion"], (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
 
 
 # --- checkpoint ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from conftest import make_context
-from deploy_fleet import task_definition_arn
+from deployables import task_definition_arn
 from stubs import Stubbed
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import FixedClock

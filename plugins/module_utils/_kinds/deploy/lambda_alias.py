@@ -101,3 +101,6 @@ class LambdaAliasKind(DeployableKind):
         if now.weights != (weights or {}):
             return Settled(False, detail=f"alias routes {now.weights or 'nothing'} to other versions, expected {weights or 'nothing'}")
         return Settled(True, detail=f"alias points at version {version}" + (f", weights {weights}" if weights else ", no weighted routing"))
+
+    def display_version(self, version: str) -> str:
+        return f"version {version}"
