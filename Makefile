@@ -70,11 +70,12 @@ bench: collection
 	$(BIN)/python bench/bench_backup.py
 	$(BIN)/python bench/bench_retention.py
 
+# Each family's doc fragment is rendered from its registry first, then every module's docs.
 docs: collection
-	$(BIN)/ansible-doc steward.maintenance.backup
-	$(BIN)/ansible-doc steward.maintenance.backup_info
-	$(BIN)/ansible-doc steward.maintenance.backup_retention
-	$(BIN)/ansible-doc steward.maintenance.restore_test
+	$(BIN)/python tools/render_doc_fragments.py
+	for module in backup backup_info backup_retention restore_test checkpoint rollback; do \
+		$(BIN)/ansible-doc steward.maintenance.$$module || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .ruff_cache

@@ -60,10 +60,10 @@ options:
       options:
         description:
         - Kind-specific options; an option the kind does not know fails before any API call.
-        - 'V(ecs_service): C(task_definition) for O(to=explicit): the revision to roll back to, C(family:revision) or
-          its ARN.'
-        - 'V(lambda_alias): C(alias) with O(targets[].tags): the alias of every function found; C(version) for O(to=explicit):
-          the published version to roll back to.'
+        - 'V(ecs_service): C(task_definition) for a rollback with C(to=explicit): the revision to go back to, C(family:revision)
+          or its ARN.'
+        - 'V(lambda_alias): C(alias) with O(targets[].tags): the alias of every function found; C(version) for a rollback
+          with C(to=explicit): the published version to go back to.'
         type: dict
         default: {}
 """

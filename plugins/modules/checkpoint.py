@@ -14,9 +14,9 @@ description:
     exactly that later. Seed runbooks call this "identify the last known good version"; nobody wrote it down before.
   - "V(ecs_service): cluster, service, task definition ARN (the version), desired count and deployment configuration.
     V(lambda_alias): function, alias, version and its weighted routing."
-  - Idempotent per label: when the newest checkpoint with O(label) records the same state, nothing is written and
+  - "Idempotent per label: when the newest checkpoint with O(label) records the same state, nothing is written and
     the resource is RV(resources[].status=unchanged). A new state under the same label is a new record; rollback
-    always reads the newest.
+    always reads the newest."
   - One resource failing (it does not exist, it cannot be read) never stops the others; the task fails after all
     were tried, naming the failed ones.
   - Check mode reads every resource and returns what would be recorded, writing nothing.
@@ -32,9 +32,9 @@ options:
     default: known-good
   ledger:
     description:
-      - Where the checkpoint is recorded, an absolute local directory or V(s3://bucket/prefix) (see
-        M(steward.maintenance.backup)'s O(steward.maintenance.backup#module:ledger)). Required: a checkpoint is a
-        ledger record.
+      - Where the checkpoint is recorded, an absolute local directory or V(s3://bucket/prefix), as for
+        M(steward.maintenance.backup)'s O(steward.maintenance.backup#module:ledger).
+      - Required, because a checkpoint is a ledger record.
     type: str
     required: true
 extends_documentation_fragment:

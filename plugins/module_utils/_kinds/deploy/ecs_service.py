@@ -37,7 +37,7 @@ class ECSServiceKind(DeployableKind):
     option_spec = {
         "task_definition": OptionSpec(
             pattern=_TASK_DEFINITION.pattern,
-            description="for O(to=explicit): the revision to roll back to, C(family:revision) or its ARN",
+            description="for a rollback with C(to=explicit): the revision to go back to, C(family:revision) or its ARN",
         ),
     }
 

@@ -30,7 +30,7 @@ class LambdaAliasKind(DeployableKind):
     version_noun = "version"
     option_spec = {
         "alias": OptionSpec(pattern=rf"^{_ALIAS}$", description="with O(targets[].tags): the alias of every function found"),
-        "version": OptionSpec(pattern=r"^[0-9]+$", description="for O(to=explicit): the published version to roll back to"),
+        "version": OptionSpec(pattern=r"^[0-9]+$", description="for a rollback with C(to=explicit): the published version to go back to"),
     }
 
     @classmethod
