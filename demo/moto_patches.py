@@ -49,3 +49,27 @@ def settle_ecs_deployments() -> None:
 
     update_service._steward_settles = True  # type: ignore[attr-defined]
     backend_class.update_service = update_service
+
+
+def secret_version_dates() -> None:
+    """Secrets Manager: list_secret_version_ids reports every version's CreatedDate as "now" (AWS reports each
+    version's own), so a secret's age could never be read. Report the date moto stored when the version was made."""
+    from moto.secretsmanager import models
+
+    backend_class = models.SecretsManagerBackend
+    if getattr(backend_class.list_secret_version_ids, "_steward_dates", False):
+        return
+    original = backend_class.list_secret_version_ids
+
+    def list_secret_version_ids(self: Any, secret_id: str) -> str:
+        import json
+
+        answer = json.loads(original(self, secret_id))
+        secret = self.secrets[secret_id]
+        for version in answer.get("Versions", []):
+            stored = secret.versions.get(version["VersionId"], {})
+            version["CreatedDate"] = stored.get("createdate", version["CreatedDate"])
+        return json.dumps(answer)
+
+    list_secret_version_ids._steward_dates = True  # type: ignore[attr-defined]
+    backend_class.list_secret_version_ids = list_secret_version_ids

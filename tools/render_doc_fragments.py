@@ -36,9 +36,11 @@ class ModuleDocFragment:
 
 def families() -> list[Any]:
     from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_FAMILY
+    from ansible_collections.steward.maintenance.plugins.module_utils._kinds.credential import IAM_USER_FAMILY, SECRET_FAMILY
     from ansible_collections.steward.maintenance.plugins.module_utils._kinds.deploy import DEPLOY_FAMILY
+    from ansible_collections.steward.maintenance.plugins.module_utils._kinds.logs import LOG_FAMILY
 
-    return [BACKUP_FAMILY, DEPLOY_FAMILY]
+    return [BACKUP_FAMILY, DEPLOY_FAMILY, SECRET_FAMILY, IAM_USER_FAMILY, LOG_FAMILY]
 
 
 def _option_line(name: str, spec: Any) -> str:
@@ -51,7 +53,7 @@ def _option_line(name: str, spec: Any) -> str:
     if spec.choices:
         facts.append("one of " + ", ".join(f"C({choice})" for choice in spec.choices))
     if spec.type != "str":
-        facts.append({"int": "a whole number", "bool": "true or false", "list": "a list"}[spec.type])
+        facts.append({"int": "a whole number", "bool": "true or false", "list": "a list", "dict": "a mapping"}[spec.type])
     return f"C({name}){' (' + '; '.join(facts) + ')' if facts else ''} {spec.description}".rstrip()
 
 

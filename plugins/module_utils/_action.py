@@ -18,6 +18,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._family import Family
 from ansible_collections.steward.maintenance.plugins.module_utils._ledger import Ledger, open_ledger, parse_ledger, record_key
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult
+from ansible_collections.steward.maintenance.plugins.module_utils._secrets import SecretValues
 from ansible_collections.steward.maintenance.plugins.module_utils._selection import Selection, select
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import parse_concurrency, targets_argument_spec
 
@@ -47,6 +48,8 @@ class Context:
     concurrency: int
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     warnings: list[str] = field(default_factory=list)
+    # Values that must never be shown (see _secrets): masked in the result by Ansible, scrubbed from the ledger here.
+    secrets: SecretValues = field(default_factory=SecretValues)
 
 
 def parse_common(params: dict[str, Any]) -> tuple[int, Any]:
@@ -122,7 +125,7 @@ def write_record(context: Context, action: str, result: ResourceResult, body: di
     written fails that resource (missing evidence is a failure), never the others; where it went is in the result."""
     key = record_key(result.kind, result.id, action, context.clock.now(), context.run_id)
     try:
-        location = context.ledger.write(key, ledger_record(context, action, result, body))
+        location = context.ledger.write(key, context.secrets.scrub(ledger_record(context, action, result, body)))
     except Exception as error:  # noqa: BLE001 - missing evidence fails this resource, the others go on
         result.status, result.error_code = "failed", "ledger"
         result.error = f"ledger record not written: {describe_error(error)[0]}"
@@ -167,6 +170,9 @@ def run_module(argument_spec: dict[str, Any], parse_request: Any, run: Any, kind
     try:
         request = parse_request(module.params, kinds)
         context = context_from_module(module, request.concurrency, getattr(request, "ledger", None))
+        for target in getattr(request, "targets", []):
+            for name in kinds[target.kind].secret_options:
+                context.secrets.declare(target.options.get(name))
         payload, failure = run(context, request, kinds)
     except OptionError as error:
         module.fail_json(msg=str(error), option=error.option)
@@ -174,10 +180,13 @@ def run_module(argument_spec: dict[str, Any], parse_request: Any, run: Any, kind
 
 
 def finish(module: Any, context: Context, payload: dict[str, Any], failure: str | None) -> None:
+    # Ansible masks its no_log values in the result, the warnings and every -vvvv line; ours join them.
+    module.no_log_values.update(context.secrets.values)
     for warning in context.warnings:
-        module.warn(warning)
+        module.warn(context.secrets.scrub(warning))
     payload["run_id"] = context.run_id
     payload["ledger"] = context.ledger.location
+    payload = context.secrets.scrub(payload)
     if failure:
-        module.fail_json(msg=failure, **payload)
+        module.fail_json(msg=context.secrets.scrub(failure), **payload)
     module.exit_json(**payload)

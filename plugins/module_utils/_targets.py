@@ -37,7 +37,7 @@ def targets_argument_spec(kind_choices: list[str]) -> dict[str, Any]:
 class OptionSpec:
     """One kind-specific target option: its type, allowed values, default."""
 
-    type: str = "str"  # str | int | bool | list
+    type: str = "str"  # str | int | bool | list | dict (a dict is checked further by the kind's check_options)
     required: bool = False
     default: Any = None
     choices: tuple[str, ...] = ()
@@ -80,6 +80,9 @@ def _check_type(path: str, value: Any, spec: OptionSpec) -> Any:
     elif spec.type == "list":
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise OptionError(path, value, "expected a list of strings")
+    elif spec.type == "dict":
+        if not isinstance(value, dict):
+            raise OptionError(path, value, "expected a mapping")
     else:
         if not isinstance(value, str) or not value:
             raise OptionError(path, value, "expected a non-empty string")

@@ -15,7 +15,7 @@ class Stubbed:
         session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
         self.clients: dict[str, object] = {}
         self.stubbers: dict[str, Stubber] = {}
-        for service in ("dynamodb", "rds", "ec2", "s3", "resourcegroupstaggingapi", "ecs", "lambda", "cloudwatch"):
+        for service in ("dynamodb", "rds", "ec2", "s3", "resourcegroupstaggingapi", "ecs", "lambda", "cloudwatch", "secretsmanager"):
             client = session.client(service)
             self.clients[service] = client
             self.stubbers[service] = Stubber(client)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
+from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
 try:
     import psycopg
@@ -57,6 +58,29 @@ EVIDENCE_SETTINGS = {
     "search_path": "pg_catalog",
 }
 _VERSION = re.compile(r"\(PostgreSQL\) (\d+)(?:\.(\d+))?")
+
+
+# How every PostgreSQL-reaching kind connects (postgres backups, secrets applied to a role): the target options,
+# each defaulting to the ``postgres`` module option, and that option's argument spec (the password only there).
+CONNECTION_OPTIONS = {
+    "host": OptionSpec(default="localhost", pattern=r"^[A-Za-z0-9_.:%/-]+$", description="server host name or address"),
+    "port": OptionSpec(type="int", default=5432, minimum=1, description="server port"),
+    "user": OptionSpec(default="postgres", pattern=r"^\S+$", description="role to connect as"),
+    "sslmode": OptionSpec(
+        default="prefer", choices=("disable", "allow", "prefer", "require", "verify-ca", "verify-full"), description="libpq sslmode"
+    ),
+    "connect_timeout": OptionSpec(type="int", default=10, minimum=1, description="seconds to wait for a connection"),
+    "maintenance_db": OptionSpec(default="postgres", pattern=r"^\S+$", description="database to connect to for CREATE/DROP DATABASE"),
+}
+CONNECTION_SPEC = dict(
+    host=dict(type="str"),
+    port=dict(type="int"),
+    user=dict(type="str"),
+    password=dict(type="str", no_log=True),
+    sslmode=dict(type="str", choices=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
+    connect_timeout=dict(type="int"),
+    maintenance_db=dict(type="str"),
+)
 
 
 def scrub(text: str, options: dict[str, Any]) -> str:

@@ -22,6 +22,8 @@ from ansible_collections.steward.maintenance.plugins.module_utils._errors import
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import SelectionIncomplete
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._pg_store import known_databases, open_store, reopen_store
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._pg_tools import (
+    CONNECTION_OPTIONS,
+    CONNECTION_SPEC,
     EVIDENCE_SETTINGS,
     EVIDENCE_VERSION,
     HAS_PSYCOPG,
@@ -113,27 +115,14 @@ suboptions:
     type: path
 """
     shared_option_spec = dict(
-        host=dict(type="str"),
-        port=dict(type="int"),
-        user=dict(type="str"),
-        password=dict(type="str", no_log=True),
-        sslmode=dict(type="str", choices=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
-        connect_timeout=dict(type="int"),
-        maintenance_db=dict(type="str"),
+        **CONNECTION_SPEC,
         dump_dir=dict(type="path"),
         dump_bucket=dict(type="str"),
         dump_prefix=dict(type="str"),
         bin_dir=dict(type="path"),
     )
     option_spec = {
-        "host": OptionSpec(default="localhost", pattern=r"^[A-Za-z0-9_.:%/-]+$", description="server host name or address"),
-        "port": OptionSpec(type="int", default=5432, minimum=1, description="server port"),
-        "user": OptionSpec(default="postgres", pattern=r"^\S+$", description="role to connect as"),
-        "sslmode": OptionSpec(
-            default="prefer", choices=("disable", "allow", "prefer", "require", "verify-ca", "verify-full"), description="libpq sslmode"
-        ),
-        "connect_timeout": OptionSpec(type="int", default=10, minimum=1, description="seconds to wait for a connection"),
-        "maintenance_db": OptionSpec(default="postgres", pattern=r"^\S+$", description="database to connect to for CREATE/DROP DATABASE"),
+        **CONNECTION_OPTIONS,
         "dump_dir": OptionSpec(pattern=_ABSOLUTE, description="absolute directory for dumps on the host that runs the module"),
         "dump_bucket": OptionSpec(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", description="S3 bucket for dumps"),
         "dump_prefix": OptionSpec(

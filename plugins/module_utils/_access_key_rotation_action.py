@@ -1,0 +1,179 @@
+# Copyright: (c) 2026, steward.maintenance contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ``access_key_rotation`` action: per IAM user, a new key (stored in Secrets Manager) when the newest is older
+than ``rotate_after``, old keys deactivated after ``deactivate_after`` and deleted after ``delete_after``, and the
+keys unused for ``report_unused_after`` listed (the weekly review; in check mode that and the plan are all it does).
+
+The new key's secret is declared secret the moment it exists and goes only to its secret; if it cannot be stored,
+the new key is deleted again, so no key exists that nobody holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, guarded, open_fleet, parse_common, write_record
+from ansible_collections.steward.maintenance.plugins.module_utils._durations import format_duration, parse_duration
+from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError, ResourceError
+from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
+from ansible_collections.steward.maintenance.plugins.module_utils._key_plan import KeyPlan, KeyPolicy, plan_keys
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import describe_error
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.credential._protocol import Credential, CredentialHolder
+from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected
+from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult, failure_message, summarise
+from ansible_collections.steward.maintenance.plugins.module_utils._targets import Target, parse_targets
+
+ACTION = "access_key_rotation"
+STATUSES = ("rotated", "changed", "unchanged", "planned", "blocked", "failed")
+_SECRET_NAME = r"^[A-Za-z0-9/_+=.@{}-]{1,512}$"
+
+
+@dataclass
+class AccessKeyRequest:
+    targets: list[Target]
+    policy: KeyPolicy
+    secret_name: str | None
+    concurrency: int
+    ledger: Any
+
+
+def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> AccessKeyRequest:
+    concurrency, ledger = parse_common(params)
+    targets = parse_targets(params.get("targets"), kinds, params)
+    rotate = parse_duration("rotate_after", params.get("rotate_after") or "90d")
+    deactivate = parse_duration("deactivate_after", params.get("deactivate_after") or "100d")
+    delete = parse_duration("delete_after", params.get("delete_after") or "110d")
+    if deactivate <= rotate:
+        raise OptionError(
+            "deactivate_after", params.get("deactivate_after"), f"must be longer than rotate_after ({format_duration(rotate)})"
+        )
+    if delete <= deactivate:
+        raise OptionError(
+            "delete_after", params.get("delete_after"), f"must be longer than deactivate_after ({format_duration(deactivate)})"
+        )
+    store = params.get("store") or {}
+    secret_name = store.get("secret_name") if isinstance(store, dict) else None
+    valid = isinstance(secret_name, str) and "{user}" in secret_name and re.match(_SECRET_NAME, secret_name)
+    if secret_name is not None and not valid:
+        raise OptionError("store.secret_name", secret_name, "expected a secret name containing {user}, e.g. iam/{user}/access-key")
+    policy = KeyPolicy(
+        rotate_after_s=rotate,
+        deactivate_after_s=deactivate,
+        delete_after_s=delete,
+        report_unused_after_s=parse_duration("report_unused_after", params.get("report_unused_after") or "90d"),
+        require_new_key_used=bool(params.get("require_new_key_used")),
+        force=bool(params.get("force")),
+    )
+    return AccessKeyRequest(targets, policy, secret_name, concurrency, ledger)
+
+
+@dataclass
+class _User:
+    selected: Selected
+    result: ResourceResult
+    holder: CredentialHolder | None = None
+    plan: KeyPlan | None = None
+    done: list[dict[str, str]] = field(default_factory=list)  # {key, action} in the order they were done
+    stored: dict[str, str] | None = None
+
+
+def run_access_key_rotation(context: Context, request: AccessKeyRequest, kinds: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    adapters, selection, now = open_fleet(context, request.targets, kinds, writes=True)
+    users = [
+        _User(selected, ResourceResult(selected.kind, selected.id, "failed", "none", arn=selected.arn)) for selected in selection.selected
+    ]
+    fan_out(users, partial(_one, context, request, adapters, now), context.concurrency)
+    results = [_shape(user, now) for user in users]
+    payload = {
+        "changed": any(result.status in ("rotated", "changed", "planned") for result in results),
+        "resources": [result.as_dict() for result in results],
+        "summary": summarise(results, STATUSES, selection.targets),
+        "targets": selection.targets,
+        "unused_keys": [{"user": user.result.id, **key.as_dict(now)} for user in users if user.plan for key in user.plan.unused],
+    }
+    payload["summary"]["unused_keys"] = len(payload["unused_keys"])
+    return payload, failure_message(ACTION, results, selection.targets)
+
+
+def _one(context: Context, request: AccessKeyRequest, adapters: dict[str, Any], now: Any, user: _User) -> None:
+    adapter = adapters[user.selected.kind]
+
+    def body() -> None:
+        holder = adapter.read(user.selected)
+        user.holder = holder
+        user.result.arn = holder.arn or user.result.arn
+        plan = plan_keys(holder.credentials, request.policy, now)
+        user.plan = plan
+        if plan.create and request.secret_name is None:
+            raise OptionError("store.secret_name", None, "required when a key is due for rotation: the new key must be stored somewhere")
+        if plan.blocked:
+            user.result.status, user.result.error_code = "blocked", "key_limit"
+            user.result.message = plan.blocked
+        if not plan.changes:
+            if not plan.blocked:
+                user.result.status, user.result.message = "unchanged", "; ".join(plan.reasons) or "nothing due"
+            return
+        user.result.action = "rotate" if plan.create else "retire"
+        if context.check_mode:
+            user.result.status, user.result.message = "planned", "would: " + "; ".join(plan.reasons)
+            return
+        _apply(context, adapter, request, user)
+        user.result.status = "rotated" if plan.create else "changed"
+        user.result.message = "; ".join(plan.reasons)
+
+    guarded(context, user.result, body, "keys could not be read")
+    if user.done or (user.result.status == "failed" and user.holder is not None and not context.check_mode):
+        write_record(
+            context, ACTION, user.result, {"done": user.done, "stored": user.stored, "reasons": user.plan.reasons if user.plan else []}
+        )
+
+
+def _apply(context: Context, adapter: Any, request: AccessKeyRequest, user: _User) -> None:
+    """Delete expired inactive keys (room for the new one), create and store the new key, deactivate old ones."""
+    holder, plan = user.holder, user.plan
+    for key in plan.delete:  # type: ignore[union-attr]
+        adapter.retire(holder, key)
+        user.done.append({"key": key.id, "action": "deleted"})
+    if plan.create:  # type: ignore[union-attr]
+        key_id, key_secret = adapter.create_key(holder)
+        context.secrets.declare(key_secret)
+        user.done.append({"key": key_id, "action": "created"})
+        secret_name = request.secret_name.replace("{user}", holder.id)  # type: ignore[union-attr]
+        try:
+            user.stored = adapter.store(holder, secret_name, key_id, key_secret)
+        except Exception as error:  # noqa: BLE001 - any failure to store it means nobody holds the key
+            # A key nobody holds is worse than no new key: take it back, keep the old ones as they are.
+            adapter.retire(holder, Credential(key_id, None, "Active"))
+            user.done.append({"key": key_id, "action": "deleted (could not be stored)"})
+            raise ResourceError(
+                f"the new key could not be stored in {secret_name}: {describe_error(error)[0]}; it was deleted again", "store_failed"
+            ) from None
+        user.done.append({"key": key_id, "action": f"stored in {user.stored['secret']} (version {user.stored['version']})"})
+    for key in plan.deactivate:  # type: ignore[union-attr]
+        adapter.deactivate(holder, key)
+        user.done.append({"key": key.id, "action": "deactivated"})
+
+
+def _shape(user: _User, now: Any) -> ResourceResult:
+    result = user.result
+    plan = user.plan
+    result.extra.update(
+        {
+            "keys": [key.as_dict(now) for key in (user.holder.credentials if user.holder else [])],
+            "done": user.done,
+            "stored": user.stored,
+            "plan": {
+                "create": plan.create,
+                "deactivate": [key.id for key in plan.deactivate],
+                "delete": [key.id for key in plan.delete],
+                "reasons": plan.reasons,
+            }
+            if plan
+            else None,
+            "unused": [key.id for key in plan.unused] if plan else [],
+        }
+    )
+    return result
