@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 from freezegun import freeze_time
 from moto.moto_server.threaded_moto_server import MotoRequestHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from moto_patches import settle_ecs_deployments
+from moto_patches import secret_version_dates, settle_ecs_deployments
 from werkzeug.serving import run_simple
 
 CLOCK_PATH = "/_steward/clock"
@@ -88,6 +88,7 @@ def main() -> None:
     parser.add_argument("-p", "--port", type=int, required=True)
     args = parser.parse_args()
     settle_ecs_deployments()
+    secret_version_dates()
     run_simple(args.host, args.port, TimewarpApp(), threaded=True, request_handler=MotoRequestHandler)
 
 

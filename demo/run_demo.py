@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from credentials import APP_ROLE, Seeded, seed_demo_credentials  # noqa: E402
 from deployables import Endpoint, HealthEndpoint, bad_release, live_state, seed_demo_deployables  # noqa: E402
 from fleet import clients, scratch_leftovers, seed_demo_database, seed_demo_fleet  # noqa: E402
 from history import seed_daily_history  # noqa: E402
@@ -105,6 +106,41 @@ def rollback_summary(url: str, ledger: Path) -> None:
     print(f"  live now: pazpaz-backend {service.rsplit('/', 1)[-1]}, network-visualizer-api:live -> version {version} {weights or ''}")
 
 
+def rotation_summary(url: str, ledger: Path, pg: PgServer, seeded: Seeded) -> None:
+    """What rotated, read back from AWS, the ledger and the database; values are used, never printed."""
+    import psycopg
+
+    aws = Endpoint(url)
+    print("\n===== rotation (version ids, key ids and ages only: no value is ever shown) =====")
+    for path in sorted(ledger.rglob("secret_rotation/*.json")):
+        record = json.loads(path.read_text())
+        versions = f"{record['previous_version']} -> {record['new_version']}"
+        print(f"  secret {record['resource_id']}: {record['status']} by {record['method']}, {versions}")
+    for user in seeded.users:
+        found = aws.client("iam").list_access_keys(UserName=user)["AccessKeyMetadata"]
+        print(
+            f"  iam user {user}: "
+            + ", ".join(f"{key['AccessKeyId']} {key['Status']} (created {key['CreateDate']:%Y-%m-%d})" for key in found)
+        )
+    current = json.loads(
+        aws.client("secretsmanager").get_secret_value(SecretId="pazpaz/database", VersionStage="AWSCURRENT")["SecretString"]
+    )
+
+    def opens(password: str) -> bool:
+        try:
+            psycopg.connect(host=pg.host, port=pg.port, user=APP_ROLE, password=password, dbname="pazpaz", sslmode="disable").close()
+        except psycopg.OperationalError:
+            return False
+        return True
+
+    print(
+        f"  database pazpaz as {APP_ROLE}: new password (from Secrets Manager) opens it: {opens(current['password'])};"
+        f" the old one opens it: {opens(seeded.old_database_password)}"
+    )
+    groups = aws.client("logs").describe_log_groups()["logGroups"]
+    print("  log groups: " + ", ".join(f"{group['logGroupName']} {group.get('retentionInDays', 'never expires')}" for group in groups))
+
+
 def _version(state: dict) -> str:
     version = str(state.get("version", "?"))
     return version.rsplit("/", 1)[-1] if version.startswith("arn:") else f"version {version}"  # a task definition ARN
@@ -122,6 +158,7 @@ def main() -> int:
         postgres = {**pg.connection, "dump_dir": str(dumps)}
         yesterday = datetime.now(timezone.utc).replace(hour=2, minute=0, second=0, microsecond=0) - timedelta(days=1)
         made = seed_daily_history(server, picks, HISTORY_DAYS, yesterday)
+        seeded = seed_demo_credentials(server, pg)
         print(f"seeded the network-visualizer fleet ({len(picks)} resources to back up), the pazpaz database, and {made} backdated")
         print(f"steward backups: one a day for {HISTORY_DAYS} days up to {yesterday:%Y-%m-%d %H:%M} UTC (server clock moved back)")
         run_play(server.url, ledger, postgres, "run 1: the nightly backup, then retention prunes the month-old history")
@@ -150,8 +187,10 @@ def main() -> int:
                 "rollback.yml",
                 {"steward_rollback_gates": gates},
             )
+        run_play(server.url, ledger, postgres, "quarterly: rotate secrets and access keys older than 90 days", "quarterly.yml")
         summary(server.url, ledger, dumps, pg)
         rollback_summary(server.url, ledger)
+        rotation_summary(server.url, ledger, pg, seeded)
     print("\nmoto server and PostgreSQL stopped.")
     return 0
 

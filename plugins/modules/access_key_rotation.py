@@ -20,8 +20,8 @@ description:
     always inactive before it is deleted."
   - "IAM allows two keys per user: when a rotation is due and the user has two keys that may not be deleted yet, the
     user is RV(resources[].status=blocked) with what to do; nothing is changed for it."
-  - Report: keys unused (or never used and created) more than O(report_unused_after) ago are listed in
-    RV(unused_keys) (seed 002's weekly credential review). In check mode the review and the plan are all it does.
+  - "Report: keys unused (or never used and created) more than O(report_unused_after) ago are listed in
+    RV(unused_keys) (seed 002's weekly credential review). In check mode the review and the plan are all it does."
   - No key secret appears in a result, the ledger or C(-vvvv) output; results carry key ids, states and ages.
   - A rerun right after a rotation changes nothing until the next key is due.
 author:

@@ -10,7 +10,7 @@ short_description: Rotate Secrets Manager secrets end to end, by their Lambda or
 version_added: 0.2.0
 description:
   - Rotates every selected secret whose AWSCURRENT version is older than O(max_age), or every selected one with
-    O(force) (the emergency case: a suspected compromise), concurrently.
+    O(force) (the emergency case, a suspected compromise), concurrently.
   - "A secret with a rotation Lambda: C(RotateSecret) now, then waits (O(wait_timeout)) until the new version is
     AWSCURRENT and no AWSPENDING is left. A rotation that stays AWSPENDING is reported with what to do next."
   - "A secret without one: steward's four steps. Generate a value (O(targets[].options) C(generate): C(length),
@@ -23,7 +23,7 @@ description:
     with it proves it works, the pending version's AWSPENDING stage is removed, and the current version stays
     current. RV(resources[].steps) says each step taken, and the resource fails."
   - A secret that already has an AWSPENDING version (a rotation in progress, or one left by an interrupted run) is
-    not touched: it fails with the version and the command that abandons it.
+    not touched; it fails with the version and the command that abandons it.
   - "Secrets are never shown: no old or new value appears in a result, a warning, an error, the ledger or C(-vvvv)
     output. Results carry version ids and ages only."
   - A rerun right after a rotation rotates nothing (the new version is younger than O(max_age)); O(force) always
