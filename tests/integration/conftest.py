@@ -53,7 +53,9 @@ def api(endpoint):
 def play(endpoint, tmp_path):
     """Run a playbook through ansible-runner against the test's moto server; returns PlayRun."""
 
-    def run(playbook: str | Path, extravars: dict[str, Any] | None = None, check: bool = False, diff: bool = False) -> PlayRun:
+    def run(
+        playbook: str | Path, extravars: dict[str, Any] | None = None, check: bool = False, diff: bool = False, verbosity: int = 0
+    ) -> PlayRun:
         private = tmp_path / f"runner-{len(list(tmp_path.glob('runner-*')))}"
         (private / "project").mkdir(parents=True)
         source = Path(playbook) if Path(playbook).is_absolute() else PLAYBOOKS / playbook
@@ -74,6 +76,7 @@ def play(endpoint, tmp_path):
             envvars=envvars,
             cmdline=flags or None,
             quiet=True,
+            verbosity=verbosity or None,
         )
         outcome = PlayRun(runner.rc, runner.status, stdout=runner.stdout.read())
         for event in runner.events:

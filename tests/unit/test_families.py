@@ -12,9 +12,19 @@ from botocore.exceptions import ClientError
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import NOT_FOUND_CODES, describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import BACKUP_FAMILY
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import BackupKind
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.credential import CREDENTIAL_KINDS
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.credential._protocol import CredentialKind
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.deploy import DEPLOY_FAMILY
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.deploy._protocol import DeployableKind
-from ansible_collections.steward.maintenance.plugins.modules import backup, checkpoint, restore_test, rollback
+from ansible_collections.steward.maintenance.plugins.modules import (
+    access_key_rotation,
+    backup,
+    checkpoint,
+    log_retention,
+    restore_test,
+    rollback,
+    secret_rotation,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,10 +36,12 @@ def _renderer():
     return module
 
 
-@pytest.mark.parametrize("family", [BACKUP_FAMILY, DEPLOY_FAMILY], ids=lambda family: family.name)
-def test_committed_doc_fragment_is_what_the_registry_renders(family):
+def test_committed_doc_fragments_are_what_the_registries_render():
     renderer = _renderer()
-    assert renderer.fragment_path(family).read_text() == renderer.render(family), "run `make docs` and commit the fragment"
+    families = renderer.families()
+    assert {family.name for family in families} == {"backup", "deploy", "secret", "iam_user", "log_group"}
+    for family in families:
+        assert renderer.fragment_path(family).read_text() == renderer.render(family), "run `make docs` and commit the fragment"
 
 
 def test_each_module_takes_its_own_family_kinds_and_shared_options():
@@ -38,10 +50,14 @@ def test_each_module_takes_its_own_family_kinds_and_shared_options():
     for module in (checkpoint, rollback):
         spec = module.argument_spec()
         assert spec["targets"]["options"]["kind"]["choices"] == ["ecs_service", "lambda_alias"]
-        assert "postgres" not in spec  # only where a family has the postgres kind
+        assert "postgres" not in spec  # only where a family has a kind that reaches PostgreSQL
+    assert secret_rotation.argument_spec()["postgres"]["options"]["password"]["no_log"] is True
+    assert "dump_dir" not in secret_rotation.argument_spec()["postgres"]["options"]
+    assert access_key_rotation.argument_spec()["targets"]["options"]["kind"]["choices"] == ["iam_user"]
+    assert "postgres" not in log_retention.argument_spec()
 
 
-@pytest.mark.parametrize("protocol", [BackupKind, DeployableKind])
+@pytest.mark.parametrize("protocol", [BackupKind, DeployableKind, CredentialKind])
 def test_an_adapter_missing_a_protocol_method_fails_when_built(protocol):
     class Incomplete(protocol):
         name = "incomplete"
@@ -53,7 +69,7 @@ def test_an_adapter_missing_a_protocol_method_fails_when_built(protocol):
 
 
 def test_not_found_codes_are_declared_once_per_kind_and_reported_as_not_found():
-    for kind in list(BACKUP_FAMILY.kinds.values()) + list(DEPLOY_FAMILY.kinds.values()):
+    for kind in [*BACKUP_FAMILY.kinds.values(), *DEPLOY_FAMILY.kinds.values(), *CREDENTIAL_KINDS.values()]:
         assert set(kind.not_found_codes) <= NOT_FOUND_CODES
     error = ClientError({"Error": {"Code": "ServiceNotFoundException", "Message": "Service not found."}}, "DescribeServices")
     assert describe_error(error) == ("DescribeServices: ServiceNotFoundException: Service not found.", "not_found")
