@@ -88,7 +88,7 @@ def test_quarterly_and_emergency_rotation_show_no_value_at_vvvv(moto, endpoint, 
     outputs.append(logs.stdout)
     assert logs.rc == 0 and logs.result("Set the retention of the selected log groups")["summary"]["set"] == 1
 
-    values = {value for value in every_value(aws) + before + [seeded.old_database_password, demo_vars["steward_postgres"]["password"]]}
+    values = set(every_value(aws) + before + [seeded.old_database_password, demo_vars["steward_postgres"]["password"]])
     assert len(values) >= 10
     shown = "\n".join(outputs) + "\n".join(json.dumps(record) for record in ledger_records(ledger))
     assert "********" in shown or "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in shown  # masking happened, so values were near

@@ -60,7 +60,7 @@ class SecretKind(CredentialKind):
         "database": OptionSpec(
             pattern=r"^\S+$", description="with C(apply=postgres): the database the verifying login opens (C(maintenance_db))"
         ),
-        **{name: spec for name, spec in CONNECTION_OPTIONS.items()},
+        **CONNECTION_OPTIONS,
     }
 
     @classmethod
