@@ -315,3 +315,10 @@ def test_log_retention_sets_where_missing_and_enforces_on_request(aws, factory, 
     assert raised.value.option == "retention_days"
     missing, failure = log_retention(factory, clock, targets=[{"kind": "log_group", "names": ["/aws/lambda/ghost"]}])
     assert missing["resources"][0]["error_code"] == "not_found" and failure
+
+
+def test_a_secret_that_does_not_exist_fails_alone_before_any_change(secrets_fleet, factory, clock):
+    targets = [{"kind": "secret", "names": ["pazpaz/missing", "pazpaz/jwt-signing-key"]}]
+    payload, failure, _context = rotate_secrets(factory, clock, force=True, targets=targets)
+    assert by_id(payload)["pazpaz/missing"]["error_code"] == "not_found" and "secret/pazpaz/missing" in failure
+    assert by_id(payload)["pazpaz/jwt-signing-key"]["status"] == "rotated"
