@@ -73,7 +73,7 @@ bench: collection
 # Each family's doc fragment is rendered from its registry first, then every module's docs.
 docs: collection
 	$(BIN)/python tools/render_doc_fragments.py
-	for module in backup backup_info backup_retention restore_test checkpoint rollback secret_rotation access_key_rotation log_retention; do \
+	for module in backup backup_info backup_retention restore_test checkpoint rollback secret_rotation access_key_rotation log_retention health_check; do \
 		$(BIN)/ansible-doc steward.maintenance.$$module || exit 1; \
 	done
 

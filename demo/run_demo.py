@@ -34,6 +34,9 @@ STATE = ROOT / ".build" / "demo"
 HISTORY_DAYS = 30
 
 
+HEALTH_URL: dict[str, str] = {}  # the demo's health page, for the morning check of every play
+
+
 def run_play(url: str, ledger: Path, postgres: dict, title: str, playbook: str = "daily.yml", extra: dict | None = None) -> None:
     print(f"\n===== {title} =====", flush=True)
     env = {**os.environ, **aws_env(url), "ANSIBLE_STDOUT_CALLBACK": "default", "ANSIBLE_NOCOLOR": "1"}
@@ -44,7 +47,9 @@ def run_play(url: str, ledger: Path, postgres: dict, title: str, playbook: str =
         "-e",
         f"@{HERE / 'vars.yml'}",
         "-e",
-        json.dumps({"steward_endpoint_url": url, "steward_ledger": str(ledger), "steward_postgres": postgres, **(extra or {})}),
+        json.dumps(
+            {"steward_endpoint_url": url, "steward_ledger": str(ledger), "steward_postgres": postgres, **HEALTH_URL, **(extra or {})}
+        ),
         str(ROOT / "playbooks" / playbook),
     ]
     subprocess.run(command, env=env, check=True)
@@ -151,7 +156,8 @@ def main() -> int:
     STATE.mkdir(parents=True)
     ledger = STATE / "ledger"
     dumps = STATE / "dumps"
-    with MotoServer(log=STATE / "moto.log") as server, PgServer() as pg:
+    with MotoServer(log=STATE / "moto.log") as server, PgServer() as pg, HealthEndpoint() as health:
+        HEALTH_URL["steward_health_url"] = health.url
         print(f"moto server on {server.url}, PostgreSQL {pg.psql('SHOW server_version')} on {pg.host}:{pg.port} (loopback only)")
         picks = seed_demo_fleet(server.url)
         seed_demo_database(pg)
@@ -159,6 +165,7 @@ def main() -> int:
         yesterday = datetime.now(timezone.utc).replace(hour=2, minute=0, second=0, microsecond=0) - timedelta(days=1)
         made = seed_daily_history(server, picks, HISTORY_DAYS, yesterday)
         seeded = seed_demo_credentials(server, pg)
+        seed_demo_deployables(server.url)
         print(f"seeded the network-visualizer fleet ({len(picks)} resources to back up), the pazpaz database, and {made} backdated")
         print(f"steward backups: one a day for {HISTORY_DAYS} days up to {yesterday:%Y-%m-%d %H:%M} UTC (server clock moved back)")
         run_play(server.url, ledger, postgres, "run 1: the nightly backup, then retention prunes the month-old history")
@@ -167,7 +174,6 @@ def main() -> int:
             server.url, ledger, postgres, "weekly: restore a random backup of every resource into scratch, verify, clean up", "weekly.yml"
         )
         run_play(server.url, ledger, postgres, "monthly: the DR test, tier by tier against RTO and RPO", "monthly.yml")
-        seed_demo_deployables(server.url)
         run_play(
             server.url, ledger, postgres, "pre-deploy: checkpoint the backend and the API, back up their data stores", "pre_deploy.yml"
         )
@@ -177,16 +183,15 @@ def main() -> int:
             f"\n===== a bad release: pazpaz-backend {service.rsplit('/', 1)[-1]}, api live -> {version} {weights}, pazpaz-prod-5xx in ALARM"
         )
         Endpoint(server.url).client("cloudwatch").set_alarm_state(AlarmName="pazpaz-prod-5xx", StateValue="OK", StateReason="cleared")
-        with HealthEndpoint() as health:
-            gates = {"bake_time": "5s", "alarms": {"prefix": "pazpaz-prod-"}, "http": [{"url": health.url, "body_regex": '"status": "ok"'}]}
-            run_play(
-                server.url,
-                ledger,
-                postgres,
-                "rollback: back to the pre-deploy checkpoint, gated on alarms and the health page",
-                "rollback.yml",
-                {"steward_rollback_gates": gates},
-            )
+        gates = {"bake_time": "5s", "alarms": {"prefix": "pazpaz-prod-"}, "http": [{"url": health.url, "body_regex": '"status": "ok"'}]}
+        run_play(
+            server.url,
+            ledger,
+            postgres,
+            "rollback: back to the pre-deploy checkpoint, gated on alarms and the health page",
+            "rollback.yml",
+            {"steward_rollback_gates": gates},
+        )
         run_play(server.url, ledger, postgres, "quarterly: rotate secrets and access keys older than 90 days", "quarterly.yml")
         summary(server.url, ledger, dumps, pg)
         rollback_summary(server.url, ledger)

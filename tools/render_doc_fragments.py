@@ -39,8 +39,9 @@ def families() -> list[Any]:
     from ansible_collections.steward.maintenance.plugins.module_utils._kinds.credential import IAM_USER_FAMILY, SECRET_FAMILY
     from ansible_collections.steward.maintenance.plugins.module_utils._kinds.deploy import DEPLOY_FAMILY
     from ansible_collections.steward.maintenance.plugins.module_utils._kinds.logs import LOG_FAMILY
+    from ansible_collections.steward.maintenance.plugins.module_utils._kinds.probe import PROBE_FAMILY
 
-    return [BACKUP_FAMILY, DEPLOY_FAMILY, SECRET_FAMILY, IAM_USER_FAMILY, LOG_FAMILY]
+    return [BACKUP_FAMILY, DEPLOY_FAMILY, SECRET_FAMILY, IAM_USER_FAMILY, LOG_FAMILY, PROBE_FAMILY]
 
 
 def _option_line(name: str, spec: Any) -> str:

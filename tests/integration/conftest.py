@@ -96,6 +96,8 @@ def demo_vars(pg_server, tmp_path):
 
     seed_demo_database(pg_server)
     loaded = yaml.safe_load((ROOT / "demo" / "vars.yml").read_text())
+    # The morning check probes the demo's deployables and health page; test_health_playbooks.py seeds those itself.
+    loaded.pop("steward_health_targets")
     return {**loaded, "steward_postgres": {**pg_server.connection, "dump_dir": str(tmp_path / "dumps")}}
 
 

@@ -39,7 +39,7 @@ def _renderer():
 def test_committed_doc_fragments_are_what_the_registries_render():
     renderer = _renderer()
     families = renderer.families()
-    assert {family.name for family in families} == {"backup", "deploy", "secret", "iam_user", "log_group"}
+    assert {family.name for family in families} == {"backup", "deploy", "secret", "iam_user", "log_group", "probe"}
     for family in families:
         assert renderer.fragment_path(family).read_text() == renderer.render(family), "run `make docs` and commit the fragment"
 

@@ -1,4 +1,26 @@
 # Copyright: (c) 2026, steward.maintenance contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Health probes: read-only adapters that say whether something is healthy (rollback's gates use them now; the
-health_check module's probe family grows here)."""
+"""The health probe family's registry (health_check). Adding a probe is one class and one line here (then ``make docs``).
+
+``alarms.py`` is the alarm reader rollback's gates use; the ``alarm`` probe here is the morning check's.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._family import Family
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.probe.http import HttpProbe
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.probe.probes import (
+    AlarmProbe,
+    CertificateProbe,
+    ClusterProbe,
+    FunctionProbe,
+    InstanceProbe,
+    ServiceProbe,
+    TableProbe,
+)
+
+PROBE_KINDS = {
+    kind.name: kind
+    for kind in (AlarmProbe, TableProbe, FunctionProbe, InstanceProbe, ClusterProbe, ServiceProbe, CertificateProbe, HttpProbe)
+}
+PROBE_FAMILY = Family("probe", PROBE_KINDS)
