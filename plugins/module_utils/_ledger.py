@@ -16,7 +16,8 @@ import re
 import tempfile
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
@@ -35,6 +36,34 @@ def _safe(part: str) -> str:
 def record_key(kind: str, resource_id: str, action: str, moment: datetime, run_id: str) -> str:
     stamp = as_utc(moment).strftime("%Y%m%dT%H%M%S%fZ")
     return f"{_safe(kind)}/{_safe(resource_id)}/{_safe(action)}/{stamp}-{run_id}-{uuid.uuid4().hex[:8]}.json"
+
+
+_STAMP = re.compile(r"^(\d{8}T\d{6})(\d{6})Z-")
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """One record as its key names it: enough to filter by kind, resource, action and time without reading it."""
+
+    kind: str
+    resource: str  # the resource id as keys spell it (``_safe``)
+    action: str
+    name: str
+    moment: datetime | None
+
+    @classmethod
+    def from_key(cls, key: str) -> RecordRef | None:
+        parts = key.split("/")
+        if len(parts) != 4 or not parts[3].endswith(".json") or parts[3].startswith("."):
+            return None
+        match = _STAMP.match(parts[3])
+        moment = datetime.strptime(match.group(1) + match.group(2), "%Y%m%dT%H%M%S%f").replace(tzinfo=timezone.utc) if match else None
+        return cls(parts[0], parts[1], parts[2], parts[3], moment)
+
+
+def safe_id(resource_id: str) -> str:
+    """A resource id as record keys spell it."""
+    return _safe(resource_id)
 
 
 class Ledger:
@@ -56,6 +85,10 @@ class Ledger:
         raise NotImplementedError
 
     def read_record(self, kind: str, resource_id: str, action: str, name: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def list_all(self, kind: str | None = None) -> list[RecordRef]:
+        """Every record's reference, from one listing (of one kind's part when ``kind`` is given); none is read."""
         raise NotImplementedError
 
     def latest(
@@ -83,6 +116,9 @@ class NullLedger(Ledger):
         return []
 
     def record_names(self, kind: str, resource_id: str, action: str) -> list[str]:
+        return []
+
+    def list_all(self, kind: str | None = None) -> list[RecordRef]:
         return []
 
 
@@ -131,6 +167,21 @@ class LocalLedger(Ledger):
     def read_all(self, kind: str, resource_id: str, action: str) -> list[dict[str, Any]]:
         return [self.read_record(kind, resource_id, action, name) for name in self.record_names(kind, resource_id, action)]
 
+    def list_all(self, kind: str | None = None) -> list[RecordRef]:
+        top = os.path.join(self.root, _safe(kind)) if kind else self.root
+        refs = []
+        for directory, _subdirs, files in os.walk(top):
+            relative = os.path.relpath(directory, self.root).replace(os.sep, "/")
+            for name in files:
+                ref = RecordRef.from_key(f"{relative}/{name}")
+                if ref is not None:
+                    refs.append(ref)
+        return refs
+
+    def read_ref(self, ref: RecordRef) -> dict[str, Any]:
+        with open(os.path.join(self.root, ref.kind, ref.resource, ref.action, ref.name), encoding="utf-8") as stream:
+            return json.load(stream)
+
 
 class S3Ledger(Ledger):
     def __init__(self, client_factory: Any, bucket: str, prefix: str) -> None:
@@ -172,6 +223,22 @@ class S3Ledger(Ledger):
 
     def read_all(self, kind: str, resource_id: str, action: str) -> list[dict[str, Any]]:
         return [self.read_record(kind, resource_id, action, name) for name in self.record_names(kind, resource_id, action)]
+
+    def list_all(self, kind: str | None = None) -> list[RecordRef]:
+        s3 = self._clients.client("s3")
+        root = self._key(f"{_safe(kind)}/" if kind else "")
+        base = self._key("")
+        refs = []
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=root):
+            for item in page.get("Contents", []):
+                ref = RecordRef.from_key(item["Key"][len(base) :])
+                if ref is not None:
+                    refs.append(ref)
+        return refs
+
+    def read_ref(self, ref: RecordRef) -> dict[str, Any]:
+        key = self._key(f"{ref.kind}/{ref.resource}/{ref.action}/{ref.name}")
+        return json.loads(self._clients.client("s3").get_object(Bucket=self.bucket, Key=key)["Body"].read())
 
 
 def parse_ledger(value: str | None) -> tuple[str, str, str] | None:
