@@ -39,7 +39,16 @@ HEALTH_URL: dict[str, str] = {}  # the demo's health page, for the morning check
 
 def run_play(url: str, ledger: Path, postgres: dict, title: str, playbook: str = "daily.yml", extra: dict | None = None) -> None:
     print(f"\n===== {title} =====", flush=True)
-    env = {**os.environ, **aws_env(url), "ANSIBLE_STDOUT_CALLBACK": "default", "ANSIBLE_NOCOLOR": "1"}
+    report = STATE / "report" / Path(playbook).stem
+    env = {
+        **os.environ,
+        **aws_env(url),
+        "ANSIBLE_STDOUT_CALLBACK": "default",
+        "ANSIBLE_NOCOLOR": "1",
+        # The run report (report.html, .md, .json, junit.xml) of each play, as AWX or a CI job would keep it.
+        "ANSIBLE_CALLBACKS_ENABLED": "steward.maintenance.report",
+        "STEWARD_REPORT_DIR": str(report),
+    }
     command = [
         str(Path(sys.executable).with_name("ansible-playbook")),
         "-i",
@@ -196,6 +205,8 @@ def main() -> int:
         summary(server.url, ledger, dumps, pg)
         rollback_summary(server.url, ledger)
         rotation_summary(server.url, ledger, pg, seeded)
+    print(f"\nreports of every play (report.html, report.md, report.json, junit.xml): {STATE / 'report'}/<playbook>/")
+    print(f"  e.g. the daily run's: {STATE / 'report' / 'daily' / 'report.html'}")
     print("\nmoto server and PostgreSQL stopped.")
     return 0
 

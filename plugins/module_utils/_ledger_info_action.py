@@ -51,8 +51,8 @@ def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> LedgerInfoRe
     parsed = parse_ledger(params.get("ledger"))
     if parsed is None:
         raise OptionError("ledger", params.get("ledger"), "required: the ledger to read, a directory or s3://bucket/prefix")
-    if parsed[0] == "local" and not os.path.isdir(parsed[1]):
-        raise OptionError("ledger", params.get("ledger"), "no ledger there: the directory does not exist")
+    if parsed[0] == "local" and not os.path.isdir(parsed[1]) and not params.get("missing_ok"):
+        raise OptionError("ledger", params.get("ledger"), "no ledger there: the directory does not exist (missing_ok reads it as empty)")
     max_records = params.get("max_records", 1000)
     if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 0:
         raise OptionError("max_records", max_records, "expected a whole number of 0 or more")

@@ -24,6 +24,10 @@ options:
     description: The ledger, an absolute local directory or V(s3://bucket/prefix). A local directory must exist.
     type: str
     required: true
+  missing_ok:
+    description: Read a local ledger directory that does not exist yet as an empty ledger instead of failing.
+    type: bool
+    default: false
   kinds:
     description: Only records of these kinds (V(dynamodb), V(ecs_service), V(secret), ...).
     type: list
@@ -124,6 +128,7 @@ def argument_spec() -> dict:
     names = dict(type="list", elements="str")
     return dict(
         ledger=dict(type="str", required=True),
+        missing_ok=dict(type="bool", default=False),
         kinds=names,
         resources=names,
         actions=names,
