@@ -14,7 +14,7 @@ export PATH := $(BIN):$(PATH)
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help venv collection postgres demo test lint ruff ansible-lint sanity unit integration bench docs clean
+.PHONY: help venv collection postgres chromium demo test lint ruff ansible-lint sanity unit integration bench docs clean
 
 help:
 	@echo "make demo   set up, start a moto server on 127.0.0.1, seed a fleet, run the daily (twice), weekly and monthly plays"
@@ -43,6 +43,13 @@ postgres:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql postgresql-client >/dev/null; \
 	fi
 
+# Headless Chromium for the report's rendering test: Debian's package, installed when missing.
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+		echo "installing Debian's chromium"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	fi
+
 demo: collection postgres
 	$(BIN)/python demo/run_demo.py
 
@@ -63,7 +70,7 @@ sanity: collection
 unit: collection postgres
 	$(BIN)/python -m pytest -q tests/unit
 
-integration: collection postgres
+integration: collection postgres chromium
 	$(BIN)/python -m pytest -q tests/integration
 
 bench: collection

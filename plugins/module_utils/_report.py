@@ -57,11 +57,15 @@ def build(playbook: str, tasks: list[TaskResult], generated: datetime | None = N
     entries = [task.as_dict() for task in tasks]
     resources = [resource for entry in entries for resource in entry.get("resources") or []]
     findings = [finding for entry in entries for finding in entry.get("findings") or []]
+    # Failed when a task failed, a resource failed, or a health finding is critical (a play may report those without
+    # failing the task, and decide at its end).
+    failed = any(task.failed for task in tasks) or any(resource.get("status") in FAILING for resource in resources)
+    failed = failed or any(finding.get("severity") == "critical" for finding in findings)
     return {
         "schema": SCHEMA,
         "playbook": playbook,
         "generated": (generated or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "status": "failed" if any(task.failed for task in tasks) else "passed",
+        "status": "failed" if failed else "passed",
         "totals": {
             "tasks": len(entries),
             "failed_tasks": sum(1 for task in tasks if task.failed),
@@ -162,33 +166,48 @@ th{background:#f5f7fa}.failed,.critical{color:#b42318;font-weight:600}.warning{c
 
 
 def _chart(title: str, unit: str, lines: dict[str, list[tuple[str, float]]]) -> str:
-    """An inline SVG line chart, one line per resource: no script, no external asset, prints as it shows."""
+    """An inline SVG line chart over time, one line per resource, its legend beside it: no script, no external
+    asset, prints as it shows."""
     points = [(when, value) for series in lines.values() for when, value in series if value is not None]
     if not points:
         return ""
-    width, height, left, bottom = 720, 220, 60, 30
-    times = sorted({when for when, _value in points})
+    plot, width, height, left, bottom = 560, 900, 240, 56, 28
+    moments = {when: _epoch(when) for when, _value in points}
+    first, last = min(moments.values()), max(moments.values())
     top = max(value for _when, value in points) or 1.0
-    x = {when: left + (width - left - 10) * (index / max(len(times) - 1, 1)) for index, when in enumerate(times)}
+
+    def x(when: str) -> float:
+        return left + (plot - left) * ((moments[when] - first) / (last - first) if last > first else 0.5)
 
     def y(value: float) -> float:
-        return height - bottom - (height - bottom - 10) * (value / top)
+        return height - bottom - (height - bottom - 12) * (value / top)
 
-    palette = ["#1570ef", "#b42318", "#067647", "#b54708", "#6941c6", "#0e9384", "#c11574", "#475467"]
+    palette = ["#1570ef", "#b42318", "#067647", "#b54708", "#6941c6", "#0e9384", "#c11574", "#475467", "#7a5af8", "#3e4784"]
     parts = [f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{html.escape(title)}">']
-    parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#98a2b3"/>')
-    parts.append(f'<text x="4" y="14">{html.escape(unit)} (max {top:.0f})</text>')
-    parts.append(f'<text x="{left}" y="{height - 8}">{html.escape(times[0][:10])}</text>')
-    parts.append(f'<text x="{width - 80}" y="{height - 8}">{html.escape(times[-1][:10])}</text>')
+    parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{plot}" y2="{height - bottom}" stroke="#98a2b3"/>')
+    parts.append(f'<line x1="{left}" y1="12" x2="{left}" y2="{height - bottom}" stroke="#98a2b3"/>')
+    parts.append(f'<text x="4" y="16">{top:.3g} {html.escape(unit)}</text><text x="4" y="{height - bottom}">0</text>')
+    earliest, latest = min(moments, key=moments.get), max(moments, key=moments.get)
+    parts.append(f'<text x="{left}" y="{height - 8}">{html.escape(earliest[:16].replace("T", " "))}</text>')
+    parts.append(f'<text x="{plot - 100}" y="{height - 8}">{html.escape(latest[:16].replace("T", " "))}</text>')
     for index, (name, series) in enumerate(sorted(lines.items())[: len(palette)]):
-        kept = [(x[when], y(value)) for when, value in series if value is not None]
+        kept = sorted(((x(when), y(value)) for when, value in series if value is not None), key=lambda point: point[0])
         colour = palette[index]
-        parts.append(
-            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(f"{px:.1f},{py:.1f}" for px, py in kept)}"/>'
-        )
-        parts.append(f'<text x="{left + 8}" y="{24 + 13 * index}" style="fill:{colour}">{html.escape(name)}</text>')
+        drawn = " ".join(f"{px:.1f},{py:.1f}" for px, py in kept)
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{drawn}"/>')
+        parts += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.5" fill="{colour}"/>' for px, py in kept]
+        parts.append(f'<text x="{plot + 16}" y="{18 + 15 * index}" style="fill:{colour}">{html.escape(name)}</text>')
+    if len(lines) > len(palette):
+        parts.append(f'<text x="{plot + 16}" y="{18 + 15 * len(palette)}">and {len(lines) - len(palette)} more</text>')
     parts.append("</svg>")
     return f'<div class="chart"><h3>{html.escape(title)}</h3>{"".join(parts)}</div>'
+
+
+def _epoch(text: str) -> float:
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _charts(document: dict[str, Any]) -> str:

@@ -25,6 +25,8 @@ class PlayRun:
     status: str
     results: dict[str, dict[str, Any]] = field(default_factory=dict)  # task name -> module result
     stdout: str = ""
+    report_dir: Path | None = None  # where the steward.maintenance.report callback wrote the run's report
+    artifact: dict[str, Any] = field(default_factory=dict)  # set_stats data, as AWX keeps it
 
     def result(self, task: str) -> dict[str, Any]:
         return self.results[task]
@@ -66,6 +68,9 @@ def play(endpoint, tmp_path):
             "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             "ANSIBLE_ROLES_PATH": str(ROOT / "roles"),
+            # Every run writes its report, as AWX with the callback enabled would.
+            "ANSIBLE_CALLBACKS_ENABLED": "steward.maintenance.report",
+            "STEWARD_REPORT_DIR": str(private / "report"),
         }
         flags = " ".join(flag for flag, wanted in (("--check", check), ("--diff", diff)) if wanted)
         runner = ansible_runner.run(
@@ -78,11 +83,13 @@ def play(endpoint, tmp_path):
             quiet=True,
             verbosity=verbosity or None,
         )
-        outcome = PlayRun(runner.rc, runner.status, stdout=runner.stdout.read())
+        outcome = PlayRun(runner.rc, runner.status, stdout=runner.stdout.read(), report_dir=private / "report")
         for event in runner.events:
             if event.get("event") in ("runner_on_ok", "runner_on_failed"):
                 data = event["event_data"]
                 outcome.results[data["task"]] = data["res"]
+            elif event.get("event") == "playbook_on_stats":
+                outcome.artifact = event["event_data"].get("artifact_data") or {}
         return outcome
 
     return run
