@@ -84,6 +84,7 @@ docs: collection
 	for module in backup backup_info backup_retention restore_test checkpoint rollback secret_rotation access_key_rotation log_retention health_check ledger_info; do \
 		$(BIN)/ansible-doc steward.maintenance.$$module || exit 1; \
 	done
+	$(BIN)/ansible-doc -t callback steward.maintenance.report
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .ruff_cache

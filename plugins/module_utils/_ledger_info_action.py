@@ -175,8 +175,11 @@ def _point(record: dict[str, Any]) -> dict[str, Any]:
 def _age(recorded: str | None, created: str | None) -> int | None:
     if not recorded or not created:
         return None
-    parse = lambda text: datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)  # noqa: E731
     try:
-        return int((parse(recorded) - parse(created)).total_seconds())
+        return int((_moment(recorded) - _moment(created)).total_seconds())
     except ValueError:
         return None
+
+
+def _moment(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)

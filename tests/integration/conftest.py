@@ -56,7 +56,12 @@ def play(endpoint, tmp_path):
     """Run a playbook through ansible-runner against the test's moto server; returns PlayRun."""
 
     def run(
-        playbook: str | Path, extravars: dict[str, Any] | None = None, check: bool = False, diff: bool = False, verbosity: int = 0
+        playbook: str | Path,
+        extravars: dict[str, Any] | None = None,
+        check: bool = False,
+        diff: bool = False,
+        verbosity: int = 0,
+        report_dir: Path | None = None,
     ) -> PlayRun:
         private = tmp_path / f"runner-{len(list(tmp_path.glob('runner-*')))}"
         (private / "project").mkdir(parents=True)
@@ -70,7 +75,7 @@ def play(endpoint, tmp_path):
             "ANSIBLE_ROLES_PATH": str(ROOT / "roles"),
             # Every run writes its report, as AWX with the callback enabled would.
             "ANSIBLE_CALLBACKS_ENABLED": "steward.maintenance.report",
-            "STEWARD_REPORT_DIR": str(private / "report"),
+            "STEWARD_REPORT_DIR": str(report_dir or private / "report"),
         }
         flags = " ".join(flag for flag, wanted in (("--check", check), ("--diff", diff)) if wanted)
         runner = ansible_runner.run(
@@ -83,7 +88,7 @@ def play(endpoint, tmp_path):
             quiet=True,
             verbosity=verbosity or None,
         )
-        outcome = PlayRun(runner.rc, runner.status, stdout=runner.stdout.read(), report_dir=private / "report")
+        outcome = PlayRun(runner.rc, runner.status, stdout=runner.stdout.read(), report_dir=report_dir or private / "report")
         for event in runner.events:
             if event.get("event") in ("runner_on_ok", "runner_on_failed"):
                 data = event["event_data"]

@@ -14,6 +14,7 @@ import yaml
 from conftest import ROOT
 from deployables import Endpoint, HealthEndpoint, seed_demo_deployables
 from fleet import seed_demo_fleet
+from jsonschema import Draft202012Validator
 from junitparser import JUnitXml
 
 DAILY = ROOT / "playbooks" / "daily.yml"
@@ -50,6 +51,7 @@ def test_a_critical_finding_fails_the_daily_job_after_everything_else_ran(api, e
 
     report = failing.report_dir
     document = json.loads((report / "report.json").read_text())
+    Draft202012Validator(json.loads((ROOT / "docs" / "report.schema.json").read_text())).validate(document)
     assert document["schema"] == "steward.maintenance/report/1" and document["status"] == "failed"
     actions = [task["action"] for task in document["tasks"]]
     assert actions[0] == "health_check" and {"backup", "backup_retention", "backup_info", "ledger_info"} <= set(actions)

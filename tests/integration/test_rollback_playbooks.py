@@ -3,6 +3,8 @@ deployments settle as AWS's do: check -> apply -> idempotent rerun, a gate faili
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 from conftest import ROOT, ledger_records
 from deployables import Endpoint, HealthEndpoint, bad_release, live_state, seed_demo_deployables, task_definition_arn
@@ -93,9 +95,11 @@ def test_to_previous_from_an_awx_survey_value_and_bad_input(api, endpoint, play,
     aws = Endpoint(endpoint)
     bad_release(aws)
     extravars = {**deployables_vars(tmp_path / "ledger"), "steward_rollback_to": "previous"}
-    run = play(ROLLBACK, extravars)
+    # A report directory that cannot be written is warned about, once, and never fails the play.
+    run = play(ROLLBACK, extravars, report_dir=Path("/proc/steward-report"))
     assert run.rc == 0, run.stdout[-3000:]
     assert live_state(aws) == KNOWN_GOOD
+    assert run.stdout.count("steward.maintenance.report: cannot write the report to /proc/steward-report") == 1
     # A survey typo fails on the role's argument spec, before the module runs.
     typo = play(ROLLBACK, {**extravars, "steward_rollback_to": "yesterday"})
     assert typo.rc != 0 and "yesterday" in typo.stdout

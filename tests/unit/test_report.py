@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
+from pathlib import Path
 
+from jsonschema import Draft202012Validator
 from junitparser import JUnitXml
 
 from ansible_collections.steward.maintenance.plugins.module_utils._report import SCHEMA, TaskResult, build, render
 
+ROOT = Path(__file__).resolve().parents[2]
 GENERATED = datetime(2026, 12, 1, 7, 0, tzinfo=timezone.utc)
 
 
@@ -74,6 +77,8 @@ def test_report_files_from_a_recorded_run(tmp_path):
     assert sorted(files) == ["junit.xml", "report.html", "report.json", "report.md"]
 
     parsed = json.loads(files["report.json"])
+    schema = json.loads((ROOT / "docs" / "report.schema.json").read_text())
+    Draft202012Validator(schema).validate(parsed)  # the documented schema
     assert parsed["schema"] == SCHEMA and parsed["status"] == "failed" and parsed["generated"] == "2026-12-01T07:00:00Z"
     assert parsed["totals"] == {
         "tasks": 4,
