@@ -135,52 +135,44 @@ def _db_severity(status: str) -> str:
     return CRITICAL if status in _DB_CRITICAL or status.startswith("incompatible") else WARNING
 
 
-class InstanceProbe(HealthProbe):
+class _DatabaseProbe(HealthProbe):
+    """RDS instances and Aurora clusters: one filtered describe for up to 100, judged by status alike."""
+
+    service = "rds"
+    batch = 100
+    # (operation, filter name, list key, id field, status field, noun) of the describe call
+    describe: tuple[str, str, str, str, str, str]
+
+    def probe(self, selected: list[Selected], thresholds: Thresholds) -> list[Finding]:
+        operation, filter_name, list_key, id_field, status_field, noun = self.describe
+        pages = self.client.get_paginator(operation).paginate(Filters=[{"Name": filter_name, "Values": [item.id for item in selected]}])
+        found = {db[id_field]: db for page in pages for db in page.get(list_key, [])}
+        findings = []
+        for item in selected:
+            if item.id not in found:
+                findings.append(missing(self.name, item.id))
+                continue
+            status = found[item.id].get(status_field, "")
+            findings.append(Finding(self.name, item.id, "status", _db_severity(status), f"{noun} status {status}", status))
+        return findings
+
+
+class InstanceProbe(_DatabaseProbe):
     name = "rds"
     summary = "RDS DB instances (status available)"
     names_doc = "DB instance identifier"
-    service = "rds"
     tagging_type = "rds:db"
     arn_pattern = r"^arn:aws[\w-]*:rds:[\w-]+:\d{12}:db:[a-z][a-z0-9-]*$"
-    batch = 100
-
-    def probe(self, selected: list[Selected], thresholds: Thresholds) -> list[Finding]:
-        ids = [item.id for item in selected]
-        pages = self.client.get_paginator("describe_db_instances").paginate(Filters=[{"Name": "db-instance-id", "Values": ids}])
-        found = {db["DBInstanceIdentifier"]: db for page in pages for db in page.get("DBInstances", [])}
-        findings = []
-        for item in selected:
-            db = found.get(item.id)
-            if db is None:
-                findings.append(missing(self.name, item.id))
-                continue
-            status = db.get("DBInstanceStatus", "")
-            findings.append(Finding(self.name, item.id, "status", _db_severity(status), f"instance status {status}", status))
-        return findings
+    describe = ("describe_db_instances", "db-instance-id", "DBInstances", "DBInstanceIdentifier", "DBInstanceStatus", "instance")
 
 
-class ClusterProbe(HealthProbe):
+class ClusterProbe(_DatabaseProbe):
     name = "aurora"
     summary = "Aurora DB clusters (status available)"
     names_doc = "DB cluster identifier"
-    service = "rds"
     tagging_type = "rds:cluster"
     arn_pattern = r"^arn:aws[\w-]*:rds:[\w-]+:\d{12}:cluster:[a-z][a-z0-9-]*$"
-    batch = 100
-
-    def probe(self, selected: list[Selected], thresholds: Thresholds) -> list[Finding]:
-        ids = [item.id for item in selected]
-        pages = self.client.get_paginator("describe_db_clusters").paginate(Filters=[{"Name": "db-cluster-id", "Values": ids}])
-        found = {db["DBClusterIdentifier"]: db for page in pages for db in page.get("DBClusters", [])}
-        findings = []
-        for item in selected:
-            db = found.get(item.id)
-            if db is None:
-                findings.append(missing(self.name, item.id))
-                continue
-            status = db.get("Status", "")
-            findings.append(Finding(self.name, item.id, "status", _db_severity(status), f"cluster status {status}", status))
-        return findings
+    describe = ("describe_db_clusters", "db-cluster-id", "DBClusters", "DBClusterIdentifier", "Status", "cluster")
 
 
 class ServiceProbe(HealthProbe):
