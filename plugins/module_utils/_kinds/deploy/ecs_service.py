@@ -16,6 +16,12 @@ from ansible_collections.steward.maintenance.plugins.module_utils._targets impor
 _TASK_DEFINITION = re.compile(r"^(?:arn:aws[\w-]*:ecs:[\w-]+:\d{12}:task-definition/)?([A-Za-z0-9_-]{1,255}):(\d+)$")
 
 
+def service_id(arn: str) -> str:
+    """``cluster/service``; an ARN in the old format (no cluster) names a service of the default cluster."""
+    path = arn.split(":service/", 1)[-1]
+    return path if "/" in path else f"default/{path}"
+
+
 def family_and_revision(task_definition: str) -> tuple[str, int]:
     match = _TASK_DEFINITION.match(task_definition)
     if not match:
@@ -42,9 +48,7 @@ class ECSServiceKind(DeployableKind):
     }
 
     def id_from_arn(self, arn: str) -> str:
-        """``cluster/service``; an ARN in the old format (no cluster) names a service of the default cluster."""
-        path = arn.split(":service/", 1)[-1]
-        return path if "/" in path else f"default/{path}"
+        return service_id(arn)
 
     def current(self, selected: Selected) -> DeployState:
         cluster, service_name = selected.id.split("/", 1)

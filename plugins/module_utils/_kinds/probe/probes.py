@@ -11,6 +11,7 @@ from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import chunks, error_code
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.deploy.ecs_service import ECSServiceKind, service_id
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.probe._protocol import (
     CRITICAL,
     INFO,
@@ -181,13 +182,12 @@ class ServiceProbe(HealthProbe):
     names_doc = "C(<cluster>/<service>)"
     service = "ecs"
     tagging_type = "ecs:service"
-    arn_pattern = r"^arn:aws[\w-]*:ecs:[\w-]+:\d{12}:service/[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)?$"
-    name_pattern = r"^[A-Za-z0-9_-]{1,255}/[A-Za-z0-9_-]{1,255}$"
+    arn_pattern = ECSServiceKind.arn_pattern
+    name_pattern = ECSServiceKind.name_pattern
     batch = 10  # DescribeServices takes ten services of one cluster
 
     def id_from_arn(self, arn: str) -> str:
-        path = arn.split(":service/", 1)[-1]
-        return path if "/" in path else f"default/{path}"
+        return service_id(arn)
 
     def probe(self, selected: list[Selected], thresholds: Thresholds) -> list[Finding]:
         by_cluster: dict[str, list[Selected]] = {}
@@ -209,13 +209,13 @@ class ServiceProbe(HealthProbe):
         return findings
 
 
-def _service_findings(kind: str, service_id: str, service: dict[str, Any]) -> list[Finding]:
+def _service_findings(kind: str, resource_id: str, service: dict[str, Any]) -> list[Finding]:
     running, desired = service.get("runningCount", 0), service.get("desiredCount", 0)
     if running >= desired:
-        tasks = Finding(kind, service_id, "tasks", INFO, f"{running}/{desired} tasks running", running)
+        tasks = Finding(kind, resource_id, "tasks", INFO, f"{running}/{desired} tasks running", running)
     else:
         tasks = Finding(
-            kind, service_id, "tasks", CRITICAL if running == 0 else WARNING, f"only {running}/{desired} tasks running", running
+            kind, resource_id, "tasks", CRITICAL if running == 0 else WARNING, f"only {running}/{desired} tasks running", running
         )
     deployments = sorted(service.get("deployments", []), key=lambda deployment: str(deployment.get("createdAt", "")), reverse=True)
     newest = deployments[0] if deployments else {}
@@ -224,7 +224,7 @@ def _service_findings(kind: str, service_id: str, service: dict[str, Any]) -> li
     reason = newest.get("rolloutStateReason") or ""
     return [
         tasks,
-        Finding(kind, service_id, "rollout", severity, f"newest deployment rollout {rollout or 'n/a'} {reason}".strip(), rollout),
+        Finding(kind, resource_id, "rollout", severity, f"newest deployment rollout {rollout or 'n/a'} {reason}".strip(), rollout),
     ]
 
 
