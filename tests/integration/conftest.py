@@ -62,6 +62,7 @@ def play(endpoint, tmp_path):
         diff: bool = False,
         verbosity: int = 0,
         report_dir: Path | None = None,
+        inventory: dict[str, Any] | None = None,
     ) -> PlayRun:
         private = tmp_path / f"runner-{len(list(tmp_path.glob('runner-*')))}"
         (private / "project").mkdir(parents=True)
@@ -81,8 +82,9 @@ def play(endpoint, tmp_path):
         runner = ansible_runner.run(
             private_data_dir=str(private),
             playbook=source.name,
-            inventory={"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}},
-            extravars={"steward_endpoint_url": endpoint, "steward_region": "us-east-1", **(extravars or {})},
+            inventory=inventory or {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}},
+            # With an inventory of its own, each host brings its region (extra vars would override it).
+            extravars={"steward_endpoint_url": endpoint, **({} if inventory else {"steward_region": "us-east-1"}), **(extravars or {})},
             envvars=envvars,
             cmdline=flags or None,
             quiet=True,

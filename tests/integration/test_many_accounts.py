@@ -1,0 +1,86 @@
+"""Many accounts and regions, the inventory way: each host an account/region pair with its role to assume. One moto
+server, two accounts, two regions: each host's resources are backed up and retained in its own account and region
+only, and the run's report shows every host."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+from conftest import ROOT, ledger_records
+
+DAILY = ROOT / "playbooks" / "daily.yml"
+ACCOUNTS = ("111111111111", "222222222222")
+REGIONS = ("us-east-1", "eu-west-1")
+
+
+def as_role(endpoint: str, account: str, region: str):
+    """A boto3 session acting in ``account`` (moto: credentials from an assumed role act in that role's account)."""
+    sts = boto3.client("sts", endpoint_url=endpoint, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/steward", RoleSessionName="seed")["Credentials"]
+    return boto3.session.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=region,
+    )
+
+
+def seed(endpoint: str) -> None:
+    for account in ACCOUNTS:
+        for region in REGIONS:
+            dynamodb = as_role(endpoint, account, region).client("dynamodb", endpoint_url=endpoint)
+            for name in ("orders", f"orders-{account[:1]}-{region}"):  # one name in every account and region, one of its own
+                dynamodb.create_table(
+                    TableName=name,
+                    KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                    BillingMode="PAY_PER_REQUEST",
+                    Tags=[{"Key": "backup", "Value": "daily"}],
+                )
+
+
+def backups(endpoint: str, account: str, region: str) -> dict[str, int]:
+    dynamodb = as_role(endpoint, account, region).client("dynamodb", endpoint_url=endpoint)
+    found: dict[str, int] = {}
+    for table in dynamodb.list_tables()["TableNames"]:
+        summaries = dynamodb.list_backups(TableName=table)["BackupSummaries"]
+        found[table] = sum(1 for summary in summaries if summary["TableName"] == table)
+    return found
+
+
+def test_each_host_acts_in_its_own_account_and_region(endpoint, play, tmp_path):
+    seed(endpoint)
+    hosts = {
+        f"acct-{account[:1]}-{region}": {
+            "ansible_connection": "local",
+            "steward_role_arn": f"arn:aws:iam::{account}:role/steward",
+            "steward_region": region,
+            "steward_ledger": str(tmp_path / "ledger" / account / region),  # a ledger prefix per account/region
+        }
+        for account in ACCOUNTS
+        for region in REGIONS
+    }
+    extravars = {
+        "steward_hosts": "all",
+        "steward_targets": [{"kind": "dynamodb", "tags": {"backup": "daily"}}],
+        "awx_job_id": 4242,
+    }
+    checked = play(DAILY, extravars, check=True, inventory={"all": {"hosts": hosts}})
+    assert checked.rc == 0, checked.stdout[-3000:]
+    assert all(count == 0 for account in ACCOUNTS for region in REGIONS for count in backups(endpoint, account, region).values())
+
+    run = play(DAILY, extravars, inventory={"all": {"hosts": hosts}})
+    assert run.rc == 0, run.stdout[-3000:]
+    for account in ACCOUNTS:
+        for region in REGIONS:
+            # Exactly this account/region's two tables, one backup each: nothing from (or into) the other three.
+            assert backups(endpoint, account, region) == {"orders": 1, f"orders-{account[:1]}-{region}": 1}, (account, region)
+            records = ledger_records(tmp_path / "ledger" / account / region)
+            arns = {record["resource_arn"] for record in records if record.get("action") == "backup"}
+            assert arns == {
+                f"arn:aws:dynamodb:{region}:{account}:table/orders",
+                f"arn:aws:dynamodb:{region}:{account}:table/orders-{account[:1]}-{region}",
+            }
+    document = json.loads((run.report_dir / "report.json").read_text())
+    assert {task["host"] for task in document["tasks"] if task["action"] == "backup"} == set(hosts)
