@@ -16,7 +16,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils import _http_p
 from ansible_collections.steward.maintenance.plugins.module_utils._durations import format_duration, parse_duration
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import describe_error
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds.probe.alarms import AlarmsProbe
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.probe.probes import AlarmProbe
 
 PASSED = "passed"
 FAILED = "failed"
@@ -101,7 +101,7 @@ def _parse_http(path: str, entry: Any) -> HttpGate:
     return HttpGate(url, status, timeout, regex, method)
 
 
-def check_gates(probe: AlarmsProbe, gates: Gates) -> list[dict[str, Any]]:
+def check_gates(probe: AlarmProbe, gates: Gates) -> list[dict[str, Any]]:
     """Every gate's result, in the order they were given: alarms first, then each HTTP endpoint."""
     results: list[dict[str, Any]] = []
     if gates.alarm_names or gates.alarm_prefix:
@@ -110,13 +110,13 @@ def check_gates(probe: AlarmsProbe, gates: Gates) -> list[dict[str, Any]]:
     return results
 
 
-def _alarm_gate(probe: AlarmsProbe, gates: Gates) -> dict[str, Any]:
+def _alarm_gate(probe: AlarmProbe, gates: Gates) -> dict[str, Any]:
     selector = {"names": list(gates.alarm_names), "prefix": gates.alarm_prefix}
     try:
         alarms, missing = probe.read(list(gates.alarm_names), gates.alarm_prefix)
     except Exception as error:  # noqa: BLE001 - a gate that cannot be read is a gate that did not pass
         return {"gate": "alarms", "selector": selector, "result": FAILED, "detail": f"alarms could not be read: {describe_error(error)[0]}"}
-    firing = [alarm.name for alarm in alarms if alarm.state == "ALARM"]
+    firing = [alarm["AlarmName"] for alarm in alarms if alarm.get("StateValue") == "ALARM"]
     problems = []
     if firing:
         problems.append(f"in ALARM: {', '.join(firing)}")

@@ -30,7 +30,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._gates import 
 from ansible_collections.steward.maintenance.plugins.module_utils._gates import Gates, check_gates, parse_gates
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.deploy._protocol import DeployState, Settled
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds.probe.alarms import AlarmsProbe
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.probe.probes import AlarmProbe
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import validate_label
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult, failure_message, summarise
@@ -231,7 +231,7 @@ def _gate(context: Context, request: RollbackRequest, adapters: dict[str, Any], 
     # One bake and one look at the gates for the whole fleet: they say how the system is, not one resource.
     if request.gates.bake_time_s:
         context.clock.sleep(request.gates.bake_time_s)
-    gates = check_gates(AlarmsProbe(context.clients), request.gates)
+    gates = check_gates(AlarmProbe(context.clients), request.gates)
     failed = [gate for gate in gates if gate["result"] == GATE_FAILED]
     for item in steady:
         item.gates = gates

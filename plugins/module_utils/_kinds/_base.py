@@ -11,9 +11,10 @@ Only adapters talk to AWS. An action module calls these methods and never branch
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from abc import ABC
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -154,6 +155,24 @@ class Kind(ABC):
     def exists(self, describe: Callable[[], Any]) -> bool:
         """Whether ``describe()`` finds its resource: False on this kind's "no such resource" codes."""
         return exists(describe, self.not_found_codes)
+
+
+_GLOB = re.compile(r"[*?\[]")
+
+
+def expand_globs(names: list[str], listing: Callable[[str], Iterable[str]]) -> list[str]:
+    """Names as given, each glob pattern (``pazpaz/*``) replaced by the names it matches, sorted, repeats dropped.
+
+    ``listing(prefix)`` lists names starting with the pattern's literal prefix; a kind whose API cannot filter by
+    prefix may list everything (once: it is asked once per pattern).
+    """
+    patterns = [name for name in names if _GLOB.search(name)]
+    if not patterns:
+        return names
+    matched: set[str] = set()
+    for pattern in patterns:
+        matched.update(name for name in listing(_GLOB.split(pattern, 1)[0]) if fnmatch.fnmatchcase(name, pattern))
+    return list(dict.fromkeys([name for name in names if name not in patterns] + sorted(matched)))
 
 
 @contextmanager

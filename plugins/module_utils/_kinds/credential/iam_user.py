@@ -8,13 +8,12 @@ IAM is not in the Resource Groups Tagging API: tags select users through IAM's o
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import json
-import re
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import error_code
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import error_code, expand_globs
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.credential._protocol import (
     Credential,
     CredentialHolder,
@@ -23,7 +22,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds.credent
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
-_GLOB = re.compile(r"[*?\[]")
 ACTIVE, INACTIVE = "Active", "Inactive"
 
 
@@ -45,13 +43,8 @@ class IAMUserKind(CredentialKind):
         return [user for page in self.client.get_paginator("list_users").paginate(PathPrefix=path) for user in page.get("Users", [])]
 
     def expand_names(self, names: list[str], options: dict[str, Any]) -> list[str]:
-        patterns = [name for name in names if _GLOB.search(name)]
-        if not patterns:
-            return names
-        matched = [
-            user["UserName"] for user in self._users(options["path"]) if any(fnmatch.fnmatchcase(user["UserName"], p) for p in patterns)
-        ]
-        return list(dict.fromkeys([name for name in names if name not in patterns] + sorted(matched)))
+        every = functools.cache(lambda: [user["UserName"] for user in self._users(options["path"])])  # one ListUsers, any patterns
+        return expand_globs(names, lambda _prefix: every())
 
     def select_by_tags(self, selector: dict[str, list[str]], options: dict[str, Any]) -> list[tuple[str, str]]:
         found = []

@@ -4,14 +4,14 @@
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import re
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._generate import parse_generate
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import not_found
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import expand_globs, not_found
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.credential._protocol import (
     Credential,
     CredentialHolder,
@@ -26,7 +26,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._model import 
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
 CURRENT, PENDING, PREVIOUS = "AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"
-_GLOB = re.compile(r"[*?\[]")
 
 
 class SecretKind(CredentialKind):
@@ -74,12 +73,11 @@ class SecretKind(CredentialKind):
         return re.sub(r"-[A-Za-z0-9]{6}$", "", arn.split(":secret:", 1)[1])
 
     def expand_names(self, names: list[str], options: dict[str, Any]) -> list[str]:
-        patterns = [name for name in names if _GLOB.search(name)]
-        if not patterns:
-            return names
-        every = [item["Name"] for page in self.client.get_paginator("list_secrets").paginate() for item in page.get("SecretList", [])]
-        matched = [name for name in every if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)]
-        return list(dict.fromkeys([name for name in names if name not in patterns] + sorted(matched)))
+        # ListSecrets filters by name only loosely: list every secret once, whatever the patterns.
+        every = functools.cache(
+            lambda: [item["Name"] for page in self.client.get_paginator("list_secrets").paginate() for item in page.get("SecretList", [])]
+        )
+        return expand_globs(names, lambda _prefix: every())
 
     def read(self, selected: Selected) -> CredentialHolder:
         with self.missing(selected.id):

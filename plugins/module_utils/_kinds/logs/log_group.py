@@ -4,13 +4,10 @@
 
 from __future__ import annotations
 
-import fnmatch
-import re
 from typing import Any
 
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Kind
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Kind, expand_globs
 
-_GLOB = re.compile(r"[*?\[]")
 # What PutRetentionPolicy accepts (days).
 ALLOWED_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 MISSING = object()
@@ -35,14 +32,7 @@ class LogGroupKind(Kind):
         return {group["logGroupName"]: group.get("retentionInDays") for page in pages for group in page.get("logGroups", [])}
 
     def expand_names(self, names: list[str], options: dict[str, Any]) -> list[str]:
-        patterns = [name for name in names if _GLOB.search(name)]
-        if not patterns:
-            return names
-        matched: list[str] = []
-        for pattern in patterns:
-            prefix = _GLOB.split(pattern, 1)[0]
-            matched += [name for name in self._sweep(prefix) if fnmatch.fnmatchcase(name, pattern)]
-        return list(dict.fromkeys([name for name in names if name not in patterns] + sorted(matched)))
+        return expand_globs(names, self._sweep)
 
     def retention_of(self, names: list[str]) -> dict[str, Any]:
         """Each group's retention in days (None: never expires; MISSING: no such group), from one sweep under the

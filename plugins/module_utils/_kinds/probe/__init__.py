@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The health probe family's registry (health_check). Adding a probe is one class and one line here (then ``make docs``).
 
-``alarms.py`` is the alarm reader rollback's gates use; the ``alarm`` probe here is the morning check's.
+The ``alarm`` probe also reads the alarms of rollback's alarm gate (``AlarmProbe.read``).
 """
 
 from __future__ import annotations

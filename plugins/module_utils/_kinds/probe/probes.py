@@ -6,11 +6,10 @@ clusters, ECS services, ACM certificates. Each reads a batch in as few calls as 
 from __future__ import annotations
 
 import fnmatch
-import re
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import chunks, error_code
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import chunks, error_code, expand_globs
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.deploy.ecs_service import ECSServiceKind, service_id
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.probe._protocol import (
     CRITICAL,
@@ -22,8 +21,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds.probe._
     missing,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected
-
-_GLOB = re.compile(r"[*?\[]")
 
 
 class AlarmProbe(HealthProbe):
@@ -39,16 +36,16 @@ class AlarmProbe(HealthProbe):
         return arn.split(":alarm:", 1)[1]
 
     def expand_names(self, names: list[str], options: dict[str, Any]) -> list[str]:
-        patterns = [name for name in names if _GLOB.search(name)]
-        if not patterns:
-            return names
-        found: list[str] = []
-        for pattern in patterns:
-            prefix = _GLOB.split(pattern, 1)[0]
-            found += [
-                alarm["AlarmName"] for alarm in self._describe(AlarmNamePrefix=prefix) if fnmatch.fnmatchcase(alarm["AlarmName"], pattern)
-            ]
-        return list(dict.fromkeys([name for name in names if name not in patterns] + sorted(found)))
+        return expand_globs(names, lambda prefix: [alarm["AlarmName"] for alarm in self._describe(AlarmNamePrefix=prefix)])
+
+    def read(self, names: list[str], prefix: str | None) -> tuple[list[dict[str, Any]], list[str]]:
+        """The alarms named (100 a call) or starting with ``prefix``, by name, and the names that do not exist: what
+        rollback's alarm gate judges."""
+        requests: list[dict[str, Any]] = [{"AlarmNames": batch} for batch in chunks(sorted(set(names)), self.batch)]
+        if prefix:
+            requests.append({"AlarmNamePrefix": prefix})
+        found = {alarm["AlarmName"]: alarm for request in requests for alarm in self._describe(**request)}
+        return [found[name] for name in sorted(found)], sorted(name for name in set(names) if name not in found)
 
     def _describe(self, **kwargs: Any) -> list[dict[str, Any]]:
         pages = self.client.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm", "CompositeAlarm"], **kwargs)
