@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, guarded, open_fleet, parse_common, write_record
-from ansible_collections.steward.maintenance.plugins.module_utils._durations import format_duration, parse_duration
+from ansible_collections.steward.maintenance.plugins.module_utils._durations import parse_duration
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError, ResourceError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
 from ansible_collections.steward.maintenance.plugins.module_utils._key_plan import KeyPlan, KeyPolicy, plan_keys
@@ -43,17 +43,16 @@ class AccessKeyRequest:
 def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> AccessKeyRequest:
     concurrency, ledger = parse_common(params)
     targets = parse_targets(params.get("targets"), kinds, params)
-    rotate = parse_duration("rotate_after", params.get("rotate_after") or "90d")
-    deactivate = parse_duration("deactivate_after", params.get("deactivate_after") or "100d")
-    delete = parse_duration("delete_after", params.get("delete_after") or "110d")
+    given = {
+        name: params.get(name) or default
+        for name, default in (("rotate_after", "90d"), ("deactivate_after", "100d"), ("delete_after", "110d"))
+    }
+    rotate, deactivate, delete = (parse_duration(name, value) for name, value in given.items())
+    # The limits are named as the user wrote them (90d, not 12w6d).
     if deactivate <= rotate:
-        raise OptionError(
-            "deactivate_after", params.get("deactivate_after"), f"must be longer than rotate_after ({format_duration(rotate)})"
-        )
+        raise OptionError("deactivate_after", params.get("deactivate_after"), f"must be longer than rotate_after ({given['rotate_after']})")
     if delete <= deactivate:
-        raise OptionError(
-            "delete_after", params.get("delete_after"), f"must be longer than deactivate_after ({format_duration(deactivate)})"
-        )
+        raise OptionError("delete_after", params.get("delete_after"), f"must be longer than deactivate_after ({given['deactivate_after']})")
     store = params.get("store") or {}
     secret_name = store.get("secret_name") if isinstance(store, dict) else None
     valid = isinstance(secret_name, str) and "{user}" in secret_name and re.match(_SECRET_NAME, secret_name)
