@@ -69,7 +69,15 @@ class MotoServer:
         request = urllib.request.Request(f"{self.url}/_steward/calls", method="POST" if reset else "GET")
         return json.loads(urllib.request.urlopen(request, timeout=30).read())
 
+    def refuse_roles(self, role_arns: list[str]) -> None:
+        """From now on, AssumeRole of these roles is refused with AccessDenied, as AWS refuses a role that does not exist
+        or does not trust the caller (moto assumes any role); an empty list accepts every role again."""
+        body = json.dumps({"role_arns": role_arns}).encode()
+        request = urllib.request.Request(f"{self.url}/_steward/refused_roles", data=body, method="POST")
+        urllib.request.urlopen(request, timeout=30).read()
+
     def reset(self) -> None:
+        self.refuse_roles([])
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
         urllib.request.urlopen(request, timeout=30).read()
 

@@ -1,5 +1,7 @@
-"""moto's server, plus a route to move its clock (POST /_steward/clock {"now": "<ISO time>" | null}) and one that
-counts the API calls it answered, by service and operation (GET /_steward/calls; POST resets the counts).
+"""moto's server, plus a route to move its clock (POST /_steward/clock {"now": "<ISO time>" | null}), one that
+counts the API calls it answered, by service and operation (GET /_steward/calls; POST resets the counts), and one
+that makes AssumeRole of some roles fail with AccessDenied as AWS's does (POST /_steward/refused_roles
+{"role_arns": [...]}): moto assumes any role, so a role that cannot be assumed could not be tested otherwise.
 
 moto stamps every backup, snapshot and key with the time it is made, and the moto server has no way to
 backdate them. Retention, RPO and key-age logic need histories, so the demo, the tests and the benchmark
@@ -26,6 +28,12 @@ from werkzeug.serving import run_simple
 
 CLOCK_PATH = "/_steward/clock"
 CALLS_PATH = "/_steward/calls"
+REFUSED_ROLES_PATH = "/_steward/refused_roles"
+ACCESS_DENIED = (
+    '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code>'
+    "<Message>User: arn:aws:iam::123456789012:user/moto is not authorized to perform: sts:AssumeRole on resource: {arn}"
+    "</Message></Error><RequestId>refused-by-steward-test-server</RequestId></ErrorResponse>"
+)
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/")
 
 
@@ -53,6 +61,7 @@ class TimewarpApp:
         self._freezer = None
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
+        self.refused_roles: set[str] = set()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -63,10 +72,22 @@ class TimewarpApp:
                     self.calls.clear()
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps(counts).encode()]
+        if path == REFUSED_ROLES_PATH:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            arns = json.loads(environ["wsgi.input"].read(length) or b"{}").get("role_arns") or []
+            with self._lock:
+                self.refused_roles = set(arns)
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps({"role_arns": sorted(arns)}).encode()]
         if not path.startswith(("/moto-api", "/_steward")):
             operation = operation_of(environ)
             with self._lock:
                 self.calls[operation] += 1
+            if operation == "sts:AssumeRole" and self.refused_roles:
+                refused = self._refused_arn(environ)
+                if refused:
+                    start_response("403 Forbidden", [("Content-Type", "text/xml")])
+                    return [ACCESS_DENIED.format(arn=refused).encode()]
         if environ.get("PATH_INFO") == CLOCK_PATH and environ.get("REQUEST_METHOD") == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             now = json.loads(environ["wsgi.input"].read(length) or b"{}").get("now")
@@ -80,6 +101,13 @@ class TimewarpApp:
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps({"now": now}).encode()]
         return self.moto(environ, start_response)
+
+    def _refused_arn(self, environ: dict) -> str | None:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        arn = (parse_qs(body.decode("utf-8", "replace")).get("RoleArn") or [""])[0]
+        with self._lock:
+            return arn if arn in self.refused_roles else None
 
 
 def main() -> None:

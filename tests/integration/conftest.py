@@ -27,6 +27,7 @@ class PlayRun:
     stdout: str = ""
     report_dir: Path | None = None  # where the steward.maintenance.report callback wrote the run's report
     artifact: dict[str, Any] = field(default_factory=dict)  # set_stats data, as AWX keeps it
+    failures: dict[str, str] = field(default_factory=dict)  # host -> message of the task that failed it
 
     def result(self, task: str) -> dict[str, Any]:
         return self.results[task]
@@ -95,6 +96,8 @@ def play(endpoint, tmp_path):
             if event.get("event") in ("runner_on_ok", "runner_on_failed"):
                 data = event["event_data"]
                 outcome.results[data["task"]] = data["res"]
+                if event["event"] == "runner_on_failed" and not data.get("ignore_errors"):
+                    outcome.failures[data["host"]] = str(data["res"].get("msg", ""))
             elif event.get("event") == "playbook_on_stats":
                 outcome.artifact = event["event_data"].get("artifact_data") or {}
         return outcome

@@ -84,3 +84,51 @@ def test_each_host_acts_in_its_own_account_and_region(endpoint, play, tmp_path):
             }
     document = json.loads((run.report_dir / "report.json").read_text())
     assert {task["host"] for task in document["tasks"] if task["action"] == "backup"} == set(hosts)
+
+
+def test_bad_hosts_fail_before_any_mutating_call_naming_the_variable_or_host(endpoint, moto, play, tmp_path):
+    """A missing variable, an unknown kind, a host without region and a role that cannot be assumed each fail their
+    own host before any mutating call, with a message naming the variable or the host; the good host is backed up."""
+    seed(endpoint)
+    refused = "arn:aws:iam::222222222222:role/steward"
+    moto.refuse_roles([refused])
+    good_targets = [{"kind": "dynamodb", "tags": {"backup": "daily"}}]
+
+    def host(account: str, **overrides):
+        return {
+            "ansible_connection": "local",
+            "steward_role_arn": f"arn:aws:iam::{account}:role/steward",
+            "steward_region": "us-east-1",
+            "steward_ledger": str(tmp_path / "ledger" / account),
+            "steward_targets": good_targets,
+            **overrides,
+        }
+
+    hosts = {
+        "good": host("111111111111"),
+        "unknown-kind": host("111111111111", steward_region="eu-west-1", steward_targets=[{"kind": "dynamo", "names": ["orders"]}]),
+        "refused-role": host("222222222222"),
+        "no-region": host("222222222222", steward_region=""),
+    }
+    missing = host("222222222222", steward_region="eu-west-1")
+    del missing["steward_targets"]
+    hosts["missing-targets"] = missing
+    moto.calls(reset=True)
+    run = play(DAILY, {"steward_hosts": "all"}, inventory={"all": {"hosts": hosts}})
+    calls = moto.calls()
+    moto.refuse_roles([])  # the checks below read every account
+
+    assert run.rc != 0
+    assert set(run.failures) == {"unknown-kind", "refused-role", "no-region", "missing-targets"}, run.failures
+    assert "steward_targets" in run.failures["unknown-kind"] and "dynamo" in run.failures["unknown-kind"]
+    assert "missing required arguments: steward_targets" in run.failures["missing-targets"]
+    assert "host no-region" in run.failures["no-region"] and "steward_region" in run.failures["no-region"]
+    assert f"host refused-role: cannot assume steward_role_arn {refused}" in run.failures["refused-role"]
+    assert "AccessDenied" in run.failures["refused-role"]
+    # The good host went on: its two tables in us-east-1 backed up, and nothing anywhere else.
+    assert backups(endpoint, "111111111111", "us-east-1") == {"orders": 1, "orders-1-us-east-1": 1}
+    assert set(backups(endpoint, "111111111111", "eu-west-1").values()) == {0}
+    assert set(backups(endpoint, "222222222222", "us-east-1").values()) == {0}
+    assert set(backups(endpoint, "222222222222", "eu-west-1").values()) == {0}
+    assert calls.get("dynamodb:CreateBackup") == 2, calls
+    assert not [operation for operation in calls if operation.split(":")[1].startswith(("Delete", "Put", "Update"))], calls

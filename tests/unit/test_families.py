@@ -7,6 +7,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+import yaml
 from botocore.exceptions import ClientError
 
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import NOT_FOUND_CODES, describe_error
@@ -29,8 +30,8 @@ from ansible_collections.steward.maintenance.plugins.modules import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _renderer():
-    spec = importlib.util.spec_from_file_location("render_doc_fragments", ROOT / "tools" / "render_doc_fragments.py")
+def _renderer(name: str = "render_doc_fragments"):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -42,6 +43,18 @@ def test_committed_doc_fragments_are_what_the_registries_render():
     assert {family.name for family in families} == {"backup", "deploy", "secret", "iam_user", "log_group", "probe"}
     for family in families:
         assert renderer.fragment_path(family).read_text() == renderer.render(family), "run `make docs` and commit the fragment"
+
+
+def test_committed_preflight_specs_are_what_the_registries_render():
+    renderer = _renderer("render_preflight_specs")
+    assert renderer.SPEC_PATH.read_text() == renderer.render(), "run `make docs` and commit roles/preflight/meta/argument_specs.yml"
+    specs = yaml.safe_load(renderer.SPEC_PATH.read_text())["argument_specs"]
+    playbooks = {path.stem for path in (ROOT / "playbooks").glob("*.yml") if path.stem != "awx_setup"}
+    assert set(specs) == playbooks | {"main", "survey"}, "every cadence playbook has its preflight entry point"
+    assert specs["pre_deploy"]["options"]["steward_deployables"]["options"]["kind"]["choices"] == ["ecs_service", "lambda_alias"]
+    assert specs["daily"]["options"]["steward_health_targets"]["options"]["kind"]["choices"] == sorted(
+        renderer.families()["probe"].kinds
+    )
 
 
 def test_each_module_takes_its_own_family_kinds_and_shared_options():
