@@ -5,6 +5,7 @@ rollback tests (``session`` is anything with ``.client(name)``: a boto3 session 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import threading
@@ -13,6 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -32,10 +37,12 @@ def task_definition_arn(family: str, revision: int, region: str = "us-east-1") -
     return f"arn:aws:ecs:{region}:{ACCOUNT}:task-definition/{family}:{revision}"
 
 
-def make_ecs_service(session, name: str = FAMILY, revisions: int = 3, running: int = 3, desired: int = 2, tags: dict | None = None) -> str:
+def make_ecs_service(
+    session, name: str = FAMILY, revisions: int = 3, running: int = 3, desired: int = 2, tags: dict | None = None, cluster: str = CLUSTER
+) -> str:
     """A service on revision ``running`` of a family with ``revisions`` revisions; returns its id (cluster/service)."""
     ecs = session.client("ecs")
-    ecs.create_cluster(clusterName=CLUSTER)
+    ecs.create_cluster(clusterName=cluster)
     for revision in range(1, revisions + 1):
         ecs.register_task_definition(
             family=name, containerDefinitions=[{"name": "app", "image": f"registry.example/{name}:{revision}", "memory": 256}]
@@ -43,13 +50,13 @@ def make_ecs_service(session, name: str = FAMILY, revisions: int = 3, running: i
     # A neighbour family whose name starts with this one's: familyPrefix lists it too, it must not be taken.
     ecs.register_task_definition(family=f"{name}-worker", containerDefinitions=[{"name": "w", "image": "w", "memory": 128}])
     ecs.create_service(
-        cluster=CLUSTER,
+        cluster=cluster,
         serviceName=name,
-        taskDefinition=task_definition_arn(name, running),
+        taskDefinition=f"{name}:{running}",
         desiredCount=desired,
         tags=[{"key": key, "value": value} for key, value in (tags or {}).items()],
     )
-    return f"{CLUSTER}/{name}"
+    return f"{cluster}/{name}"
 
 
 def make_lambda_alias(session, name: str = FUNCTION, versions: int = 3, live: str = "3", tags: dict | None = None) -> str:
@@ -85,6 +92,26 @@ def make_alarm(session, name: str, state: str = "OK") -> None:
     )
     if state != "OK":
         cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason="test")
+
+
+def certificate(days_left: int, domain: str) -> tuple[bytes, bytes]:
+    """A self-signed certificate for ``domain`` (PEM) expiring in ``days_left`` days, and its key: for ACM's import."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.timezone.utc)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=300))
+        .not_valid_after(now + dt.timedelta(days=days_left, hours=12))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return cert.public_bytes(serialization.Encoding.PEM), pem_key
 
 
 def bad_release(session, alarm: str | None = None) -> None:

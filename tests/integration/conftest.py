@@ -28,6 +28,7 @@ class PlayRun:
     report_dir: Path | None = None  # where the steward.maintenance.report callback wrote the run's report
     artifact: dict[str, Any] = field(default_factory=dict)  # set_stats data, as AWX keeps it
     failures: dict[str, str] = field(default_factory=dict)  # host -> message of the task that failed it
+    job_dir: Path | None = None  # ansible-runner's artifacts/<ident>/ (what AWX keeps of a job)
 
     def result(self, task: str) -> dict[str, Any]:
         return self.results[task]
@@ -63,7 +64,7 @@ def play(endpoint, tmp_path):
         diff: bool = False,
         verbosity: int = 0,
         report_dir: Path | None = None,
-        inventory: dict[str, Any] | None = None,
+        inventory: dict[str, Any] | str | None = None,
     ) -> PlayRun:
         private = tmp_path / f"runner-{len(list(tmp_path.glob('runner-*')))}"
         (private / "project").mkdir(parents=True)
@@ -84,14 +85,17 @@ def play(endpoint, tmp_path):
             private_data_dir=str(private),
             playbook=source.name,
             inventory=inventory or {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}},
-            # With an inventory of its own, each host brings its region (extra vars would override it).
+            # With an inventory of its own (a mapping, or an inventory folder's path with its group_vars), each host
+            # brings its region (extra vars would override it).
             extravars={"steward_endpoint_url": endpoint, **({} if inventory else {"steward_region": "us-east-1"}), **(extravars or {})},
             envvars=envvars,
             cmdline=flags or None,
             quiet=True,
             verbosity=verbosity or None,
         )
-        outcome = PlayRun(runner.rc, runner.status, stdout=runner.stdout.read(), report_dir=report_dir or private / "report")
+        outcome = PlayRun(
+            runner.rc, runner.status, stdout=runner.stdout.read(), report_dir=report_dir or private / "report", job_dir=Path(runner.config.artifact_dir)
+        )
         for event in runner.events:
             if event.get("event") in ("runner_on_ok", "runner_on_failed"):
                 data = event["event_data"]
@@ -116,6 +120,19 @@ def demo_vars(pg_server, tmp_path):
     # The morning check probes the demo's deployables and health page; test_health_playbooks.py seeds those itself.
     loaded.pop("steward_health_targets")
     return {**loaded, "steward_postgres": {**pg_server.connection, "dump_dir": str(tmp_path / "dumps")}}
+
+
+def assert_awx_job(run: PlayRun, summaries: set[str]) -> None:
+    """The run left what AWX keeps of a job (its rc, status, stdout and events under the private data dir's artifacts)
+    and, as the job's artifact, the report role's set_stats: exactly these results' summaries, each with counts."""
+    assert run.job_dir is not None and run.job_dir.is_relative_to(run.job_dir.parents[1])
+    assert (run.job_dir / "rc").read_text().strip() == str(run.rc)
+    assert (run.job_dir / "status").read_text().strip() == run.status
+    assert (run.job_dir / "stdout").exists() and any((run.job_dir / "job_events").iterdir())
+    report = run.artifact.get("steward_report")
+    assert isinstance(report, dict), run.artifact
+    assert set(report) == summaries, sorted(report)
+    assert all(isinstance(summary, dict) and summary for summary in report.values()), report
 
 
 def ledger_records(directory: Path) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ROOT, ledger_records
+from conftest import ROOT, assert_awx_job, ledger_records
 from fleet import create_table, seed_demo_fleet
 
 
@@ -39,6 +39,7 @@ def test_daily_playbook_check_apply_idempotent(api, endpoint, play, tmp_path, de
 
     applied = play(daily, extravars)
     assert applied.rc == 0, applied.stdout
+    assert_awx_job(applied, {"backup_result", "backup_retention_result", "backup_freshness_result", "log_retention_result"})
     backups = steward_backups(api)
     assert {kind: len(names) for kind, names in backups.items()} == {"dynamodb": 3, "rds": 2, "aurora": 1, "ebs": 2, "s3": 1}
     assert all(name.startswith("steward-") for kind in ("dynamodb", "rds", "aurora") for name in backups[kind])

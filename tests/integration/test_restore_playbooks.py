@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from conftest import ROOT, ledger_records
+from conftest import ROOT, assert_awx_job, ledger_records
 from fleet import scratch_leftovers, seed_demo_fleet
 
 WEEKLY, MONTHLY, DAILY = (ROOT / "playbooks" / name for name in ("weekly.yml", "monthly.yml", "daily.yml"))
@@ -31,6 +31,7 @@ def test_weekly_restore_tests_check_apply_idempotent(api, endpoint, play, tmp_pa
 
     applied = play(WEEKLY, extravars)
     assert applied.rc == 0, applied.stdout[-3000:]
+    assert_awx_job(applied, {"restore_test_result", "access_key_rotation_result"})
     tested = applied.result("Restore-test the selected fleet")
     assert tested["summary"]["passed"] == TESTED and tested["summary"]["failed"] == 0
     user_checks = [c for r in tested["resources"] for c in r.get("checks", []) if c["layer"] == "user"]
@@ -53,6 +54,7 @@ def test_monthly_dr_test_runs_every_tier_then_fails_on_a_missed_objective(api, e
     passed = play(MONTHLY, extravars)
     assert passed.rc == 0, passed.stdout[-3000:]
     assert "DR test passed" in passed.stdout
+    assert_awx_job(passed, {"restore_test_result"})
 
     tiers = copy.deepcopy(demo_vars["steward_dr_tiers"])
     tiers[0]["rpo"] = "1s"  # the Database tier's backups are older than that: its objective is missed

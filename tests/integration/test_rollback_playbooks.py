@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from conftest import ROOT, ledger_records
+from conftest import ROOT, assert_awx_job, ledger_records
 from deployables import Endpoint, HealthEndpoint, bad_release, live_state, seed_demo_deployables, task_definition_arn
 from fleet import create_table
 
@@ -48,6 +48,7 @@ def test_pre_deploy_then_a_bad_release_rolled_back_gated_on_health(api, endpoint
     assert not ledger.exists() and pre_deploy_backups(api) == []
 
     applied = play(PRE_DEPLOY, extravars)
+    assert_awx_job(applied, {"checkpoint_result", "backup_result"})
     assert applied.rc == 0, applied.stdout[-3000:]
     assert applied.result(CHECKPOINT_TASK)["summary"]["recorded"] == 2
     made = pre_deploy_backups(api)
@@ -77,6 +78,7 @@ def test_pre_deploy_then_a_bad_release_rolled_back_gated_on_health(api, endpoint
         assert checked.result(ROLLBACK_TASK)["summary"]["planned"] == 2 and live_state(aws) == BAD
 
         rolled = play(ROLLBACK, extravars)
+        assert_awx_job(rolled, {"rollback_result"})
         assert rolled.rc == 0, rolled.stdout[-3000:]
         assert rolled.result(ROLLBACK_TASK)["summary"]["rolled_back"] == 2
         assert live_state(aws) == KNOWN_GOOD

@@ -7,7 +7,7 @@ import json
 
 import psycopg
 import yaml
-from conftest import ROOT, ledger_records
+from conftest import ROOT, assert_awx_job, ledger_records
 from credentials import APP_ROLE, seed_demo_credentials
 from deployables import Endpoint
 
@@ -62,6 +62,7 @@ def test_quarterly_and_emergency_rotation_show_no_value_at_vvvv(moto, endpoint, 
 
     outputs = []
     quarterly = play(QUARTERLY, extravars, verbosity=4)
+    assert_awx_job(quarterly, {"secret_rotation_result", "access_key_rotation_result"})
     outputs.append(quarterly.stdout)
     assert quarterly.rc == 0, quarterly.stdout[-3000:]
     assert quarterly.result(SECRETS_TASK)["summary"]["rotated"] == 2 and quarterly.result(KEYS_TASK)["summary"]["rotated"] == 2
@@ -75,6 +76,7 @@ def test_quarterly_and_emergency_rotation_show_no_value_at_vvvv(moto, endpoint, 
     assert again.result(KEYS_TASK)["summary"]["rotated"] == 0
 
     emergency = play(EMERGENCY, {**extravars, "steward_emergency_secrets": [{"kind": "secret", "names": ["pazpaz/*"]}]}, verbosity=4)
+    assert_awx_job(emergency, {"secret_rotation_result", "access_key_rotation_result"})
     outputs.append(emergency.stdout)
     assert emergency.rc == 0, emergency.stdout[-3000:]
     assert emergency.result(SECRETS_TASK)["summary"]["rotated"] == 3  # every pazpaz/* secret, the young one too

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import make_context
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-from deployables import make_alarm, make_ecs_service, make_lambda_alias
+from deployables import certificate, make_alarm, make_ecs_service, make_lambda_alias
 from fleet import clients, create_cluster, create_db_instance, create_table
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
@@ -20,25 +15,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._health_action
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.probe import PROBE_KINDS
 
 COMMON = {"concurrency": 4, "retry_max_attempts": 3}
-
-
-def certificate(days_left: int, domain: str) -> tuple[bytes, bytes]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.timezone.utc)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=300))
-        .not_valid_after(now + dt.timedelta(days=days_left, hours=12))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return cert.public_bytes(serialization.Encoding.PEM), pem_key
 
 
 class _Health(BaseHTTPRequestHandler):
