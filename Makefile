@@ -14,11 +14,11 @@ export PATH := $(BIN):$(PATH)
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help venv collection postgres chromium demo test lint ruff ansible-lint sanity unit integration bench docs clean
+.PHONY: help venv collection postgres chromium demo test lint ruff ansible-lint sanity unit integration molecule bench docs clean
 
 help:
 	@echo "make demo   set up, start a moto server on 127.0.0.1, seed a fleet, run the daily (twice), weekly and monthly plays"
-	@echo "make test   set up and run every check: ruff, ansible-lint, ansible-test sanity, unit, integration"
+	@echo "make test   set up and run every check: ruff, ansible-lint, ansible-test sanity, unit, integration, molecule"
 	@echo "            (installs Debian's postgresql when missing; tests run their own cluster on 127.0.0.1)"
 	@echo "make bench  time backup of 600 resources and retention of 1,150 snapshots: ansible-playbook vs a boto3 loop"
 
@@ -53,7 +53,7 @@ chromium:
 demo: collection postgres
 	$(BIN)/python demo/run_demo.py
 
-test: lint sanity unit integration
+test: lint sanity unit integration molecule
 
 lint: ruff ansible-lint
 
@@ -72,6 +72,10 @@ unit: collection postgres
 
 integration: collection postgres chromium
 	$(BIN)/python -m pytest -q tests/integration
+
+# Each role's molecule scenario (roles/<role>/molecule/default, driver default: no container engine) against moto.
+molecule: collection
+	$(BIN)/python tests/molecule/run_molecule.py
 
 bench: collection
 	$(BIN)/python bench/bench_backup.py

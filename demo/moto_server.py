@@ -24,12 +24,42 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class MotoServer:
+class MotoClient:
+    """The steward routes of a running server at ``url`` (moto_timewarp.py): its clock, its call counts, refused roles."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def travel(self, moment: datetime | None) -> None:
+        """Move the server's clock to ``moment`` (it ticks on from there); None returns it to real time."""
+        body = json.dumps({"now": moment.isoformat() if moment else None}).encode()
+        request = urllib.request.Request(f"{self.url}/_steward/clock", data=body, method="POST")
+        urllib.request.urlopen(request, timeout=30).read()
+
+    def calls(self, reset: bool = False) -> dict[str, int]:
+        """API calls the server answered since the last reset, by ``service:Operation``; ``reset`` zeroes them."""
+        request = urllib.request.Request(f"{self.url}/_steward/calls", method="POST" if reset else "GET")
+        return json.loads(urllib.request.urlopen(request, timeout=30).read())
+
+    def refuse_roles(self, role_arns: list[str]) -> None:
+        """From now on, AssumeRole of these roles is refused with AccessDenied, as AWS refuses a role that does not exist
+        or does not trust the caller (moto assumes any role); an empty list accepts every role again."""
+        body = json.dumps({"role_arns": role_arns}).encode()
+        request = urllib.request.Request(f"{self.url}/_steward/refused_roles", data=body, method="POST")
+        urllib.request.urlopen(request, timeout=30).read()
+
+    def reset(self) -> None:
+        self.refuse_roles([])
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=30).read()
+
+
+class MotoServer(MotoClient):
     """A moto_server process; ``url`` is its endpoint. Use as a context manager or call stop()."""
 
     def __init__(self, port: int | None = None, log: Path | None = None) -> None:
         self.port = port or free_port()
-        self.url = f"http://{HOST}:{self.port}"
+        super().__init__(f"http://{HOST}:{self.port}")
         env = dict(os.environ)
         # Without this, describe_snapshots(OwnerIds=['self']) drowns in ~1,300 built-in AMI snapshots.
         env["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
@@ -57,29 +87,6 @@ class MotoServer:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"moto_server did not answer on {self.url} within {timeout}s")
-
-    def travel(self, moment: datetime | None) -> None:
-        """Move the server's clock to ``moment`` (it ticks on from there); None returns it to real time."""
-        body = json.dumps({"now": moment.isoformat() if moment else None}).encode()
-        request = urllib.request.Request(f"{self.url}/_steward/clock", data=body, method="POST")
-        urllib.request.urlopen(request, timeout=30).read()
-
-    def calls(self, reset: bool = False) -> dict[str, int]:
-        """API calls the server answered since the last reset, by ``service:Operation``; ``reset`` zeroes them."""
-        request = urllib.request.Request(f"{self.url}/_steward/calls", method="POST" if reset else "GET")
-        return json.loads(urllib.request.urlopen(request, timeout=30).read())
-
-    def refuse_roles(self, role_arns: list[str]) -> None:
-        """From now on, AssumeRole of these roles is refused with AccessDenied, as AWS refuses a role that does not exist
-        or does not trust the caller (moto assumes any role); an empty list accepts every role again."""
-        body = json.dumps({"role_arns": role_arns}).encode()
-        request = urllib.request.Request(f"{self.url}/_steward/refused_roles", data=body, method="POST")
-        urllib.request.urlopen(request, timeout=30).read()
-
-    def reset(self) -> None:
-        self.refuse_roles([])
-        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
-        urllib.request.urlopen(request, timeout=30).read()
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -93,9 +93,8 @@ def play(endpoint, tmp_path):
             quiet=True,
             verbosity=verbosity or None,
         )
-        outcome = PlayRun(
-            runner.rc, runner.status, stdout=runner.stdout.read(), report_dir=report_dir or private / "report", job_dir=Path(runner.config.artifact_dir)
-        )
+        outcome = PlayRun(runner.rc, runner.status, stdout=runner.stdout.read(), report_dir=report_dir or private / "report")
+        outcome.job_dir = Path(runner.config.artifact_dir)
         for event in runner.events:
             if event.get("event") in ("runner_on_ok", "runner_on_failed"):
                 data = event["event_data"]

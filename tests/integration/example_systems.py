@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import boto3
 from deployables import certificate, make_alarm, make_ecs_service, make_lambda_alias

@@ -52,9 +52,7 @@ def test_committed_preflight_specs_are_what_the_registries_render():
     playbooks = {path.stem for path in (ROOT / "playbooks").glob("*.yml") if path.stem != "awx_setup"}
     assert set(specs) == playbooks | {"main", "survey"}, "every cadence playbook has its preflight entry point"
     assert specs["pre_deploy"]["options"]["steward_deployables"]["options"]["kind"]["choices"] == ["ecs_service", "lambda_alias"]
-    assert specs["daily"]["options"]["steward_health_targets"]["options"]["kind"]["choices"] == sorted(
-        renderer.families()["probe"].kinds
-    )
+    assert specs["daily"]["options"]["steward_health_targets"]["options"]["kind"]["choices"] == sorted(renderer.families()["probe"].kinds)
 
 
 def test_each_module_takes_its_own_family_kinds_and_shared_options():
