@@ -95,7 +95,10 @@ def test_apply_creates_everything_once_and_reruns_change_nothing(awx, tmp_path):
         assert template["allow_simultaneous"] is False and template["survey_enabled"] is True
         credentials = fake.associations[f"job_templates/{template['id']}/credentials"]
         assert credentials == {fake.named("credentials", "AWS maintenance")["id"]}
-    assert json.loads(templates["playbooks/daily.yml"]["extra_vars"]) == {"steward_hosts": "all", "steward_ledger": "s3://ledger-bucket/steward"}
+    assert json.loads(templates["playbooks/daily.yml"]["extra_vars"]) == {
+        "steward_hosts": "all",
+        "steward_ledger": "s3://ledger-bucket/steward",
+    }
     assert json.loads(templates["playbooks/weekly.yml"]["extra_vars"]) == {"steward_hosts": "all"}
 
     def survey_variables(cadence: str) -> list[str]:

@@ -95,12 +95,12 @@ def state(role: str) -> dict[str, Any]:
         task_definition, version, weights = live_state(aws)
         found["live"] = {"task_definition": task_definition.rsplit("/", 1)[-1], "version": version, "weights": weights}
     if role == "log_retention":
-        found["retention"] = {group["logGroupName"]: group.get("retentionInDays") for group in aws.client("logs").describe_log_groups()["logGroups"]}
+        groups = aws.client("logs").describe_log_groups()["logGroups"]
+        found["retention"] = {group["logGroupName"]: group.get("retentionInDays") for group in groups}
     if role == "secret_rotation":
         client = aws.client("secretsmanager")
-        found["versions"] = {
-            secret["Name"]: len(client.list_secret_version_ids(SecretId=secret["Name"])["Versions"]) for secret in client.list_secrets()["SecretList"]
-        }
+        names = [secret["Name"] for secret in client.list_secrets()["SecretList"]]
+        found["versions"] = {name: len(client.list_secret_version_ids(SecretId=name)["Versions"]) for name in names}
     if role == "access_key_rotation":
         keys = aws.client("iam").list_access_keys(UserName="orders-uploader")["AccessKeyMetadata"]
         found["keys"] = sorted(key["Status"] for key in keys)
