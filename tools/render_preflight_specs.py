@@ -129,7 +129,7 @@ def render() -> str:
         specs[cadence] = {
             "short_description": f"Check the {cadence.replace('_', '-')} cadence's variables on this host, then assume its role",
             "description": [
-                f"Entry point of playbooks/{cadence}.yml's first task: a missing variable or an unknown kind fails this"
+                f"Imported by playbooks/{cadence}.yml before any AWS call: a missing variable or an unknown kind fails this"
                 " host, naming the variable, before any AWS call; the other hosts go on.",
                 "Then checks the host's region and assumes O(steward_role_arn) when the host sets it.",
             ],

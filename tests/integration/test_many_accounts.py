@@ -6,30 +6,23 @@ from __future__ import annotations
 
 import json
 
-import boto3
 from conftest import ROOT, ledger_records
+from example_systems import AccountSession
 
 DAILY = ROOT / "playbooks" / "daily.yml"
 ACCOUNTS = ("111111111111", "222222222222")
 REGIONS = ("us-east-1", "eu-west-1")
 
 
-def as_role(endpoint: str, account: str, region: str):
-    """A boto3 session acting in ``account`` (moto: credentials from an assumed role act in that role's account)."""
-    sts = boto3.client("sts", endpoint_url=endpoint, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
-    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/steward", RoleSessionName="seed")["Credentials"]
-    return boto3.session.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=region,
-    )
+def as_role(endpoint: str, account: str, region: str) -> AccountSession:
+    """Acting in ``account`` (moto: credentials from an assumed role act in that role's account)."""
+    return AccountSession(endpoint, f"arn:aws:iam::{account}:role/steward", region)
 
 
 def seed(endpoint: str) -> None:
     for account in ACCOUNTS:
         for region in REGIONS:
-            dynamodb = as_role(endpoint, account, region).client("dynamodb", endpoint_url=endpoint)
+            dynamodb = as_role(endpoint, account, region).client("dynamodb")
             for name in ("orders", f"orders-{account[:1]}-{region}"):  # one name in every account and region, one of its own
                 dynamodb.create_table(
                     TableName=name,
@@ -41,7 +34,7 @@ def seed(endpoint: str) -> None:
 
 
 def backups(endpoint: str, account: str, region: str) -> dict[str, int]:
-    dynamodb = as_role(endpoint, account, region).client("dynamodb", endpoint_url=endpoint)
+    dynamodb = as_role(endpoint, account, region).client("dynamodb")
     found: dict[str, int] = {}
     for table in dynamodb.list_tables()["TableNames"]:
         summaries = dynamodb.list_backups(TableName=table)["BackupSummaries"]
