@@ -1,6 +1,6 @@
 """Many accounts and regions, the inventory way: each host an account/region pair with its role to assume. One moto
-server, two accounts, two regions: each host's resources are backed up and retained in its own account and region
-only, and the run's report shows every host."""
+server, two accounts, two regions: each host's resources are backed up, retained and restore-tested in its own
+account and region only, and the run's report shows every host; bad hosts fail alone."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import json
 from conftest import ROOT, ledger_records
 from example_systems import AccountSession
 
-DAILY = ROOT / "playbooks" / "daily.yml"
+DAILY, WEEKLY = (ROOT / "playbooks" / name for name in ("daily.yml", "weekly.yml"))
 ACCOUNTS = ("111111111111", "222222222222")
 REGIONS = ("us-east-1", "eu-west-1")
 
@@ -77,6 +77,24 @@ def test_each_host_acts_in_its_own_account_and_region(endpoint, play, tmp_path):
             }
     document = json.loads((run.report_dir / "report.json").read_text())
     assert {task["host"] for task in document["tasks"] if task["action"] == "backup"} == set(hosts)
+
+    # The weekly restore tests, over the same hosts: each restores its own account/region's backups into scratch
+    # there, verifies them and leaves no scratch table anywhere.
+    weekly = play(WEEKLY, extravars, inventory={"all": {"hosts": hosts}})
+    assert weekly.rc == 0, weekly.stdout[-3000:]
+    for account in ACCOUNTS:
+        for region in REGIONS:
+            tested = [
+                record
+                for record in ledger_records(tmp_path / "ledger" / account / region)
+                if record.get("action") == "restore_test" and record.get("verdict") == "passed"
+            ]
+            assert {record["resource_arn"] for record in tested} == {
+                f"arn:aws:dynamodb:{region}:{account}:table/orders",
+                f"arn:aws:dynamodb:{region}:{account}:table/orders-{account[:1]}-{region}",
+            }, (account, region)
+            tables = as_role(endpoint, account, region).client("dynamodb").list_tables()["TableNames"]
+            assert sorted(tables) == sorted(["orders", f"orders-{account[:1]}-{region}"]), (account, region, tables)
 
 
 def test_bad_hosts_fail_before_any_mutating_call_naming_the_variable_or_host(endpoint, moto, play, tmp_path):
