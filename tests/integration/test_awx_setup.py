@@ -26,6 +26,7 @@ def run_setup(url: str, tmp_path: Path, check: bool = False, **extra: object) ->
         "steward_awx_project_url": "https://git.example.invalid/ops/maintenance.git",
         "steward_awx_inventory": "aws-accounts",
         "steward_awx_credentials": ["AWS maintenance"],
+        "steward_awx_instance_groups": ["near-the-accounts"],
         "steward_awx_extra_vars": {"daily": {"steward_ledger": "s3://ledger-bucket/steward"}},
         **extra,
     }
@@ -56,6 +57,7 @@ def awx():
     organization = fake.named("organizations", "Default")["id"]
     fake.add("inventories", name="aws-accounts", organization=organization)
     fake.add("credentials", name="AWS maintenance", organization=organization, credential_type=1)
+    fake.add("instance_groups", name="near-the-accounts")
     with FakeAWXServer(fake) as server:
         yield server
 
@@ -95,6 +97,9 @@ def test_apply_creates_everything_once_and_reruns_change_nothing(awx, tmp_path):
         assert template["allow_simultaneous"] is False and template["survey_enabled"] is True
         credentials = fake.associations[f"job_templates/{template['id']}/credentials"]
         assert credentials == {fake.named("credentials", "AWS maintenance")["id"]}
+        assert fake.associations[f"job_templates/{template['id']}/instance_groups"] == {
+            fake.named("instance_groups", "near-the-accounts")["id"]
+        }
     assert json.loads(templates["playbooks/daily.yml"]["extra_vars"]) == {
         "steward_hosts": "all",
         "steward_ledger": "s3://ledger-bucket/steward",
