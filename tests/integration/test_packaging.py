@@ -82,7 +82,7 @@ def test_built_tarball_installs_into_a_project_and_runs_its_cadence(tarball, end
     assert list(json.loads(listed.stdout)) == [str(project / "collections" / "ansible_collections")]
 
     playbook = [str(BIN / "ansible-playbook"), "maintenance.yml"]
-    done = subprocess.run(playbook, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(playbook, cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "prod-us-east-1" in done.stdout
     backed_up = {summary["TableName"] for summary in api["dynamodb"].list_backups()["BackupSummaries"]}

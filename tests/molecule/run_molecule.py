@@ -60,6 +60,7 @@ def worker(roles: queue.Queue[str], results: dict[str, tuple[int, float]]) -> No
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     timeout=900,
+                    check=False,
                 )
             results[role] = (done.returncode, time.monotonic() - started)
             shutil.rmtree(scratch, ignore_errors=True)
@@ -77,12 +78,12 @@ def main(only: list[str]) -> int:
     for role in only or roles:
         pending.put(role)
     results: dict[str, tuple[int, float]] = {}
-    threads = [threading.Thread(target=worker, args=(pending, results)) for _ in range(WORKERS)]
+    threads = [threading.Thread(target=worker, args=(pending, results)) for _worker in range(WORKERS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    failed = sorted(role for role, (code, _) in results.items() if code != 0)
+    failed = sorted(role for role, (code, _seconds) in results.items() if code != 0)
     for role in failed:
         print(f"--- {role} (last lines of {LOGS / (role + '.log')}) ---")
         print("\n".join((LOGS / f"{role}.log").read_text().splitlines()[-40:]))
