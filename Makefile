@@ -81,6 +81,7 @@ bench: collection
 	$(BIN)/python bench/bench_backup.py
 	$(BIN)/python bench/bench_retention.py
 	$(BIN)/python bench/bench_ledger.py
+	$(BIN)/python bench/cadence_costs.py
 
 # Each family's doc fragment and the preflight role's entry points are rendered from the registries first, then every module's docs.
 docs: collection
