@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,13 +20,21 @@ from fleet import create_table
 from moto_server import aws_env
 
 BIN = Path(sys.executable).parent
+ANSIBLE_HOME = tempfile.mkdtemp(prefix="steward-packaging-ansible-home-")
 INTROSPECT = next(Path(sys.executable).parents[1].glob("lib/python*/site-packages/ansible_builder/_target_scripts/introspect.py"))
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The environment of a user's shell: nothing of this checkout's make (no ANSIBLE_* pointing at it)."""
+    """The environment of a user's shell: nothing of this checkout's make (no ANSIBLE_* pointing at it), except an
+    empty ANSIBLE_HOME of its own, so that ansible-galaxy's cache does not land in the user's home."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "STEWARD_"))}
-    return {**env, "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", **extra}
+    return {**env, "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "ANSIBLE_HOME": ANSIBLE_HOME, **extra}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_ansible_home():
+    yield
+    shutil.rmtree(ANSIBLE_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
