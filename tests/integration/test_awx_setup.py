@@ -19,7 +19,7 @@ SETUP = ROOT / "playbooks" / "awx_setup.yml"
 CADENCES = {"daily", "weekly", "monthly", "quarterly", "pre_deploy", "rollback", "emergency_rotation"}
 
 
-def run_setup(url: str, tmp_path: Path, check: bool = False, **extra: object) -> tuple[int, dict]:
+def run_setup(url: str, tmp_path: Path, check: bool = False, inventory: Path | None = None, **extra: object) -> tuple[int, dict]:
     extravars = {
         "steward_awx_host": url,
         "steward_awx_token": "fake-token",
@@ -41,6 +41,7 @@ def run_setup(url: str, tmp_path: Path, check: bool = False, **extra: object) ->
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
     }
     command = [str(Path(sys.executable).parent / "ansible-playbook"), str(SETUP), "-e", f"@{varsfile}"]
+    command += ["-i", str(inventory)] if inventory else []
     done = subprocess.run([*command, *(["--check"] if check else [])], capture_output=True, text=True, env=env, timeout=600, check=False)
     return done.returncode, json.loads(done.stdout[done.stdout.index("{") :])
 
@@ -144,6 +145,17 @@ def test_apply_creates_everything_once_and_reruns_change_nothing(awx, tmp_path):
     assert {result["item"]["key"]: result["changed"] for result in looped} == {"daily": True, "weekly": False}
 
 
+def test_an_example_inventory_brings_its_runbook_schedule(awx, tmp_path):
+    """The steward_awx_* settings come from the inventory's group_vars too (SoleMate: 02:00, Sunday 03:00, the 1st)."""
+    example = ROOT / "examples" / "solemate" / "inventory"
+    rc, document = run_setup(awx.url, tmp_path, inventory=example)
+    assert rc == 0, json.dumps(document)[-3000:]
+    wanted = yaml.safe_load((example / "group_vars" / "all.yml").read_text())["steward_awx_schedules"]
+    schedules = {item["name"]: item["rrule"] for item in awx.fake.objects["schedules"].values()}
+    assert schedules == {f"steward {cadence}": rrule for cadence, rrule in wanted.items()}
+    assert "quarterly" not in wanted and len(schedules) == 3
+
+
 def test_bad_setup_variables_fail_before_any_call(awx, tmp_path):
     rc, document = run_setup(awx.url, tmp_path, steward_awx_project_url="", steward_awx_schedules={"hourly": "RRULE:FREQ=HOURLY"})
     assert rc != 0
@@ -154,5 +166,5 @@ def test_bad_setup_variables_fail_before_any_call(awx, tmp_path):
 
 def test_setup_playbook_is_valid_yaml_with_a_survey_for_every_cadence():
     play = yaml.safe_load(SETUP.read_text())[0]
-    assert set(play["vars"]["steward_awx_surveys"]) == CADENCES
-    assert set(play["vars"]["steward_awx_schedules"]) <= CADENCES
+    assert set(play["vars"]["steward_awx_defaults"]["surveys"]) == CADENCES
+    assert set(play["vars"]["steward_awx_defaults"]["schedules"]) <= CADENCES
