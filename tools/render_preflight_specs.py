@@ -75,21 +75,37 @@ def families() -> dict[str, Any]:
     return {family.name: family for family in module.families()}
 
 
+# The descriptions of a target's keys; the keys and their types are the modules' own (targets_argument_spec), so a
+# cadence accepts exactly what its modules accept (a key without a description here fails the render).
+TARGET_KEYS = {
+    "kind": "The resource kind.",
+    "names": "Resource names or ids.",
+    "arns": "Resource ARNs.",
+    "tags": "Tags every selected resource carries.",
+    "exclude": "Names, ids or ARNs to leave out.",
+    "options": "Kind-specific options.",
+}
+
+
 def _targets(family: Any, description: str, required: bool) -> dict[str, Any]:
+    from ansible_collections.steward.maintenance.plugins.module_utils._targets import targets_argument_spec
+
+    spec = targets_argument_spec(family.kind_choices)
     return {
         "description": [description, f"Targets as the modules take them; C(kind) is one of {', '.join(family.kind_choices)}."],
-        "type": "list",
-        "elements": "dict",
+        "type": spec["type"],
+        "elements": spec["elements"],
         "required": required,
         "options": {
-            "kind": {"description": "The resource kind.", "type": "str", "required": True, "choices": family.kind_choices},
-            "names": {"description": "Resource names or ids.", "type": "list", "elements": "str"},
-            "arns": {"description": "Resource ARNs.", "type": "list", "elements": "str"},
-            "tags": {"description": "Tags every selected resource carries.", "type": "dict"},
-            "exclude": {"description": "Names, ids or ARNs to leave out.", "type": "list", "elements": "str"},
-            "options": {"description": "Kind-specific options.", "type": "dict"},
+            key: {"description": TARGET_KEYS[key], **{name: value for name, value in option.items() if name != "default"}}
+            for key, option in spec["options"].items()
         },
     }
+
+
+def _account_options() -> dict[str, Any]:
+    """Fresh dicts for each entry point (shared ones would be written as YAML anchors)."""
+    return {name: {"description": text, "type": kind} for name, (kind, text) in ACCOUNT.items()}
 
 
 class _IndentedDumper(yaml.SafeDumper):
@@ -105,7 +121,7 @@ def render() -> str:
         "main": {
             "short_description": "Check the host's region, then assume its role",
             "description": ["Checks the host's region and assumes O(steward_role_arn) when the host sets it."],
-            "options": {name: {"description": text, "type": kind} for name, (kind, text) in ACCOUNT.items()},
+            "options": _account_options(),
         },
         "survey": {
             "short_description": "Take an AWX survey's answers (text) as the cadence's variables",
@@ -118,7 +134,7 @@ def render() -> str:
         },
     }
     for cadence, variables in CADENCES.items():
-        options: dict[str, Any] = {name: {"description": text, "type": kind} for name, (kind, text) in ACCOUNT.items()}
+        options = _account_options()
         for name, (what, required, text) in variables.items():
             if what in by_name:
                 options[name] = _targets(by_name[what], text, required)
@@ -130,7 +146,7 @@ def render() -> str:
             "short_description": f"Check the {cadence.replace('_', '-')} cadence's variables on this host, then assume its role",
             "description": [
                 f"Imported by playbooks/{cadence}.yml before any AWS call: a missing variable or an unknown kind fails this"
-                " host, naming the variable, before any AWS call; the other hosts go on.",
+                " host, naming the variable; the other hosts go on.",
                 "Then checks the host's region and assumes O(steward_role_arn) when the host sets it.",
             ],
             "options": options,
