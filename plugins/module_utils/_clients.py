@@ -37,22 +37,32 @@ class ClientFactory:
 
     def __init__(self, make_client: MakeClient, concurrency: int = 8, retry_mode: str = "standard", max_attempts: int = 10) -> None:
         self._make_client = make_client
+        self.max_attempts = max_attempts
         self._config = Config(
             # total_max_attempts counts the first try, as the retry_max_attempts option documents.
             retries={"mode": retry_mode, "total_max_attempts": max_attempts},
             # One pooled connection per worker, plus headroom for the ledger and the waiter.
             max_pool_connections=max(10, concurrency + 2),
         )
-        self._clients: dict[str, Any] = {}
+        # Creates whose answer may be lost retry themselves (_retry_safe.create_once): botocore must not.
+        self._single = self._config.merge(Config(retries={"mode": retry_mode, "total_max_attempts": 1}))
+        self._clients: dict[tuple[str, bool], Any] = {}
         self._lock = threading.Lock()
 
     def client(self, service: str) -> Any:
+        return self._client(service, single=False)
+
+    def single_attempt(self, service: str) -> Any:
+        """The service's client that never retries: for the creates ``create_once`` retries, adopting what a lost answer made."""
+        return self._client(service, single=True)
+
+    def _client(self, service: str, single: bool) -> Any:
         with self._lock:
-            if service not in self._clients:
-                client = self._make_client(service, self._config)
+            if (service, single) not in self._clients:
+                client = self._make_client(service, self._single if single else self._config)
                 client.meta.events.register("before-parse", _html_5xx_is_generic)
-                self._clients[service] = client
-            return self._clients[service]
+                self._clients[service, single] = client
+            return self._clients[service, single]
 
 
 def factory_from_module(module: Any, concurrency: int, retry_mode: str, max_attempts: int) -> ClientFactory:

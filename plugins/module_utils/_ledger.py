@@ -22,6 +22,7 @@ from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import as_utc
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
+from ansible_collections.steward.maintenance.plugins.module_utils._retry_safe import put_new_object
 
 RECORD_SCHEMA = 1
 _SAFE = re.compile(r"[^A-Za-z0-9_.=-]+")
@@ -202,8 +203,7 @@ class S3Ledger(Ledger):
     def write(self, key: str, record: dict[str, Any]) -> str:
         body = json.dumps(record, indent=2, sort_keys=True, default=str).encode()
         # If-None-Match: a record is never replaced, in S3 as on disk (keys are unique; this makes it a refusal too).
-        s3 = self._clients.client("s3")
-        s3.put_object(Bucket=self.bucket, Key=self._key(key), Body=body, ContentType="application/json", IfNoneMatch="*")
+        put_new_object(self._clients.client("s3"), Bucket=self.bucket, Key=self._key(key), Body=body, ContentType="application/json")
         return f"s3://{self.bucket}/{self._key(key)}"
 
     def _prefix(self, kind: str, resource_id: str, action: str) -> str:

@@ -181,13 +181,18 @@ def _delete(
     """Delete one by one (the fan-out is across resources); every deletion gets its ledger record."""
     result.action = "delete"
     deleted: list[Backup] = []
+    gone: list[Backup] = []  # found deleted already by someone else: nothing this run did, and no failure either
     failures: list[str] = []
     kept_ids = [decision.id for decision in decisions if decision.keep]
     for backup in doomed:
         record = ResourceResult(resource.kind, resource.id, "deleted", "delete", arn=resource.arn)
         try:
-            adapter.delete_backup(backup)
-            deleted.append(backup)
+            if adapter.delete_backup(backup):
+                deleted.append(backup)
+            else:
+                gone.append(backup)
+                record.status, record.action = "gone", "none"
+                record.message = f"{backup.name} was already deleted, not by this run"
         except Exception as error:  # noqa: BLE001 - the rest of the plan still runs
             record.status = "failed"
             record.error = describe_error(error)[0]
@@ -199,6 +204,8 @@ def _delete(
         except Exception as error:  # noqa: BLE001 - missing evidence fails the resource, loudly, after the rest
             failures.append(f"{backup.name}: ledger record not written: {describe_error(error)[0]}")
     result.extra["deleted_count"] = len(deleted)
+    if gone:
+        result.extra["gone_count"] = len(gone)
     garbage = adapter.collect_garbage(resource, context.clock.now()) if deleted else {}
     if garbage:
         result.details["garbage_collection"] = garbage
@@ -207,7 +214,9 @@ def _delete(
         result.error = f"{len(failures)} of {len(doomed)} deletions went wrong: " + "; ".join(failures[:5])
         return
     result.status = "pruned"
-    result.message = f"deleted {len(deleted)} of {len(decisions)} backups in scope"
+    result.message = f"deleted {len(deleted)} of {len(decisions)} backups in scope" + (
+        f" ({len(gone)} more planned were already deleted, not by this run)" if gone else ""
+    )
 
 
 def _entry(backup: Backup, reasons: list[str]) -> dict[str, Any]:

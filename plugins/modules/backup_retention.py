@@ -251,9 +251,15 @@ resources:
       type: int
       returned: when the plan passed the blast-radius guard
     deleted_count:
-      description: How many backups were deleted.
+      description: How many backups this run deleted. A delete whose answer was lost and which, retried, finds the
+        backup gone counts here, since it was this run's.
       type: int
       returned: when deletions ran
+    gone_count:
+      description: How many backups the plan would delete were already deleted, not by this run (the first attempt
+        found them gone). Not a failure; each has a ledger record with status C(gone).
+      type: int
+      returned: when some were gone
 summary:
   description: Counts per status plus C(total), C(by_kind), C(deleted_backups) and C(planned_deletions).
   returned: always

@@ -29,6 +29,7 @@ class PlayRun:
     artifact: dict[str, Any] = field(default_factory=dict)  # set_stats data, as AWX keeps it
     failures: dict[str, str] = field(default_factory=dict)  # host -> message of the task that failed it
     job_dir: Path | None = None  # ansible-runner's artifacts/<ident>/ (what AWX keeps of a job)
+    ran: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (module's FQCN, its result) of every task that ran
 
     def result(self, task: str) -> dict[str, Any]:
         return self.results[task]
@@ -65,13 +66,16 @@ def play(endpoint, tmp_path):
         verbosity: int = 0,
         report_dir: Path | None = None,
         inventory: dict[str, Any] | str | None = None,
+        via: str | None = None,
     ) -> PlayRun:
+        """``via``: the URL every AWS call goes to instead of the server's own (a fault-injecting proxy in front of it)."""
+        url = via or endpoint
         private = tmp_path / f"runner-{len(list(tmp_path.glob('runner-*')))}"
         (private / "project").mkdir(parents=True)
         source = Path(playbook) if Path(playbook).is_absolute() else PLAYBOOKS / playbook
         shutil.copy(source, private / "project" / source.name)
         envvars = {
-            **aws_env(endpoint),
+            **aws_env(url),
             "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build" / "collections"),
             "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -87,7 +91,7 @@ def play(endpoint, tmp_path):
             inventory=inventory or {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}},
             # With an inventory of its own (a mapping, or an inventory folder's path with its group_vars), each host
             # brings its region (extra vars would override it).
-            extravars={"steward_endpoint_url": endpoint, **({} if inventory else {"steward_region": "us-east-1"}), **(extravars or {})},
+            extravars={"steward_endpoint_url": url, **({} if inventory else {"steward_region": "us-east-1"}), **(extravars or {})},
             envvars=envvars,
             cmdline=flags or None,
             quiet=True,
@@ -99,6 +103,7 @@ def play(endpoint, tmp_path):
             if event.get("event") in ("runner_on_ok", "runner_on_failed"):
                 data = event["event_data"]
                 outcome.results[data["task"]] = data["res"]
+                outcome.ran.append((data.get("resolved_action") or data["task_action"], data["res"]))
                 if event["event"] == "runner_on_failed" and not data.get("ignore_errors"):
                     outcome.failures[data["host"]] = str(data["res"].get("msg", ""))
             elif event.get("event") == "playbook_on_stats":

@@ -19,6 +19,11 @@ STAMP = re.compile(r"-(\d{8})-\d{6}(?:\.json)?$")
 
 @pytest.fixture
 def fleet(api, moto):
+    return seed_retention_fleet(api, moto)
+
+
+def seed_retention_fleet(api, moto) -> str:
+    """Five resources with 90 days of daily steward backups each (450); returns the volume's id."""
     create_table(api, "topology", {"backup": "daily"}, items=3)
     create_db_instance(api, "orders-db", {"backup": "daily"})
     create_cluster(api, "graph", {"backup": "daily"})

@@ -9,7 +9,7 @@ from fleet import clients
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._pg_store import LocalDumpStore, S3DumpStore
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._s3_objects import put_new_object
+from ansible_collections.steward.maintenance.plugins.module_utils._retry_safe import put_new_object
 
 
 def test_an_s3_object_already_there_is_not_replaced(aws):

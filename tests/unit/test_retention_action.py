@@ -223,7 +223,7 @@ def test_a_failed_deletion_fails_the_resource_after_the_rest_are_deleted(aws, fa
     def delete_but_one(self, backup):
         if backup.id == stuck.id:
             raise RuntimeError("backup is in use")
-        real_delete(self, backup)
+        return real_delete(self, backup)
 
     monkeypatch.setattr(BACKUP_KINDS["dynamodb"], "delete_backup", delete_but_one)
     request = retention(targets=[{"kind": "dynamodb", "names": ["orders"]}], keep_daily=0, keep_weekly=0, keep_monthly=0, keep_last=1)

@@ -16,10 +16,12 @@ import re
 from abc import ABC
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from ansible_collections.steward.maintenance.plugins.module_utils._clients import ClientFactory
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
+from ansible_collections.steward.maintenance.plugins.module_utils._retry_safe import create_once as retry_safe_create
+from ansible_collections.steward.maintenance.plugins.module_utils._retry_safe import delete_once
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
 try:
@@ -30,6 +32,7 @@ except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
 # Every kind's "no such resource" codes (each kind declares its own in ``not_found_codes``; they are gathered here
 # as the kinds are defined), so any failure with one of them is reported with the one short code ``not_found``.
 NOT_FOUND_CODES = {"ResourceNotFoundException", "NotFound", "404"}
+T = TypeVar("T")
 
 
 class NotApplicable(ResourceError):
@@ -151,6 +154,25 @@ class Kind(ABC):
     def missing(self, resource_id: str) -> Any:
         """A context in which the service's "no such resource" codes become one ResourceError code, ``not_found``."""
         return missing_is_not_found(self.name, resource_id, self.not_found_codes)
+
+    def create_once(self, create: Callable[[Any], T], find: Callable[[], T | None], service: str | None = None) -> T:
+        """``create(client)`` on a client that never retries, retried by ``_retry_safe.create_once``: after an answer
+        that may have been lost, ``find()`` (by the run's unique name or tag) adopts what that attempt made."""
+        client = self.clients.single_attempt(service or self.service)
+        return retry_safe_create(lambda: create(client), find, self.clients.max_attempts)[0]
+
+    def delete_once(self, delete: Callable[[], Any]) -> bool:
+        """``delete()``, where "no such resource" means done: True when this call removed it, False when it was gone."""
+        return delete_once(delete, self.not_found_codes)
+
+    def found(self, describe: Callable[[], T]) -> T | None:
+        """``describe()``'s answer, or None on this kind's "no such resource" codes (other errors raise)."""
+        try:
+            return describe()
+        except Exception as error:
+            if error_code(error) in self.not_found_codes:
+                return None
+            raise
 
     def exists(self, describe: Callable[[], Any]) -> bool:
         """Whether ``describe()`` finds its resource: False on this kind's "no such resource" codes."""

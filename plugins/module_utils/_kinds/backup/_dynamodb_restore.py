@@ -77,9 +77,13 @@ class DynamoDBRestore:
 
     def restore(self, resource: Any, backup: Backup, name: str, tags: dict[str, str], options: dict[str, Any]) -> Scratch:
         # On-demand billing: a scratch table must not need capacity planning, nor cost it when idle.
-        table = self.client.restore_table_from_backup(TargetTableName=name, BackupArn=backup.id, BillingModeOverride="PAY_PER_REQUEST")[
-            "TableDescription"
-        ]
+        # The scratch name was free before this call: a table of that name after a lost answer is this call's.
+        table = self.create_once(
+            lambda client: client.restore_table_from_backup(
+                TargetTableName=name, BackupArn=backup.id, BillingModeOverride="PAY_PER_REQUEST"
+            )["TableDescription"],
+            lambda: self.found(lambda: self.client.describe_table(TableName=name)["Table"]),
+        )
         scratch = Scratch(self.name, name, name, _TABLE_STATES.get(table.get("TableStatus", ""), PENDING), table.get("TableArn"), tags=tags)
         # The table exists now: nothing may raise before the action holds it, or cleanup could not find it.
         self._tag(scratch, retry_on=None)
@@ -164,11 +168,7 @@ class DynamoDBRestore:
         return Scratch(self.name, name, name, FAILED, tags=tags) if self.scratch_exists(name, resource, options) else None
 
     def delete_scratch(self, scratch: Scratch) -> None:
-        try:
-            self.client.delete_table(TableName=scratch.id)
-        except Exception as error:
-            if error_code(error) != "ResourceNotFoundException":
-                raise
+        self.delete_once(lambda: self.client.delete_table(TableName=scratch.id))
 
     def find_expired_scratch(self, now: Any, options: dict[str, Any]) -> list[Scratch]:
         expired = []

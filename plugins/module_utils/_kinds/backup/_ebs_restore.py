@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import error_code
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import Evidence
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
     AVAILABLE,
@@ -53,11 +52,15 @@ class EBSRestore:
 
     def restore(self, resource: Resource, backup: Backup, name: str, tags: dict[str, str], options: dict[str, Any]) -> Scratch:
         zone = options.get("availability_zone") or resource.details.get("availability_zone")
-        volume = self.client.create_volume(
-            SnapshotId=backup.id,
-            AvailabilityZone=zone,
-            VolumeType=options["volume_type"],
-            TagSpecifications=[{"ResourceType": "volume", "Tags": tag_list({"Name": name, **tags})}],
+        # After a lost answer the volume is found by its run-unique Name tag (moto ignores CreateVolume's ClientToken).
+        volume = self.create_once(
+            lambda client: client.create_volume(
+                SnapshotId=backup.id,
+                AvailabilityZone=zone,
+                VolumeType=options["volume_type"],
+                TagSpecifications=[{"ResourceType": "volume", "Tags": tag_list({"Name": name, **tags})}],
+            ),
+            lambda: next(iter(self.client.describe_volumes(Filters=[{"Name": "tag:Name", "Values": [name]}]).get("Volumes", [])), None),
         )
         details = {"availability_zone": zone, "volume_type": options["volume_type"]}
         return Scratch(self.name, volume["VolumeId"], name, _STATES.get(volume.get("State", ""), PENDING), None, details, tags)
@@ -98,11 +101,7 @@ class EBSRestore:
         return None
 
     def delete_scratch(self, scratch: Scratch) -> None:
-        try:
-            self.client.delete_volume(VolumeId=scratch.id)
-        except Exception as error:
-            if error_code(error) != "InvalidVolume.NotFound":
-                raise
+        self.delete_once(lambda: self.client.delete_volume(VolumeId=scratch.id))
 
     def find_expired_scratch(self, now: Any, options: dict[str, Any]) -> list[Scratch]:
         paginator = self.client.get_paginator("describe_volumes")

@@ -26,10 +26,10 @@ from ansible_collections.steward.maintenance.plugins.module_utils._errors import
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import exists
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._s3_objects import (
     CHUNK,
-    put_new_object,
     sha256_of,
     tag_object_verified,
 )
+from ansible_collections.steward.maintenance.plugins.module_utils._retry_safe import put_new_object
 
 
 class _HashingReader:

@@ -71,8 +71,9 @@ class BackupKind(Kind):
         return None
 
     @abstractmethod
-    def delete_backup(self, backup: Backup) -> None:
-        """Delete one backup. Only ever called for backups retention planned to delete."""
+    def delete_backup(self, backup: Backup) -> bool:
+        """Delete one backup (only ever called for backups retention planned to delete): True when this call removed
+        it, False when it was gone already (``Kind.delete_once``)."""
         raise NotImplementedError
 
     def collect_garbage(self, resource: Resource, now: datetime) -> dict[str, Any]:

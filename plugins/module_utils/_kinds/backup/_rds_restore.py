@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import error_code
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import Evidence
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._rds_shared import paginate
 from ansible_collections.steward.maintenance.plugins.module_utils._model import (
@@ -105,7 +104,9 @@ class RDSRestore:
         }
         if options.get("vpc_security_group_ids"):
             kwargs["VpcSecurityGroupIds"] = list(options["vpc_security_group_ids"])
-        instance = self.client.restore_db_instance_from_db_snapshot(**kwargs)["DBInstance"]
+        instance = self.create_once(
+            lambda client: client.restore_db_instance_from_db_snapshot(**kwargs)["DBInstance"], lambda: self._instance(name)
+        )
         details = {"options": options}
         return Scratch(self.name, name, name, _state(instance.get("DBInstanceStatus")), instance.get("DBInstanceArn"), details, tags)
 
@@ -136,12 +137,13 @@ class RDSRestore:
     def adopt_scratch(self, name: str, resource: Resource, options: dict[str, Any], tags: dict[str, str]) -> Scratch | None:
         return Scratch(self.name, name, name, FAILED, tags=tags) if self.scratch_exists(name, resource, options) else None
 
+    def _instance(self, name: str) -> dict[str, Any] | None:
+        return self.found(lambda: self.client.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0])
+
     def delete_scratch(self, scratch: Scratch) -> None:
-        try:
-            self.client.delete_db_instance(DBInstanceIdentifier=scratch.id, SkipFinalSnapshot=True, DeleteAutomatedBackups=True)
-        except Exception as error:
-            if error_code(error) not in ("DBInstanceNotFound", "DBInstanceNotFoundFault"):
-                raise
+        self.delete_once(
+            lambda: self.client.delete_db_instance(DBInstanceIdentifier=scratch.id, SkipFinalSnapshot=True, DeleteAutomatedBackups=True)
+        )
 
     def find_expired_scratch(self, now: Any, options: dict[str, Any]) -> list[Scratch]:
         expired = []
@@ -185,7 +187,10 @@ class AuroraRestore:
         if backup.details.get("engine_version"):
             # Without it AWS restores with the region's default version, not the snapshot's.
             kwargs["EngineVersion"] = backup.details["engine_version"]
-        cluster = self.client.restore_db_cluster_from_snapshot(**kwargs)["DBCluster"]
+        cluster = self.create_once(
+            lambda client: client.restore_db_cluster_from_snapshot(**kwargs)["DBCluster"],
+            lambda: self.found(lambda: self.client.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]),
+        )
         details = {"instance": None, "instance_class": instance_class, "engine": kwargs["Engine"], "options": options}
         return Scratch(self.name, name, name, PENDING, cluster.get("DBClusterArn"), details, tags)
 
@@ -208,13 +213,16 @@ class AuroraRestore:
         if instance_id is None:
             # A restored cluster has storage but no compute: it is usable only once an instance runs in it.
             instance_id = f"{scratch.id}-1"
-            self.client.create_db_instance(
-                DBInstanceIdentifier=instance_id,
-                DBClusterIdentifier=scratch.id,
-                Engine=scratch.details["engine"],
-                DBInstanceClass=scratch.details["instance_class"],
-                PubliclyAccessible=False,
-                Tags=tag_list(scratch.tags),
+            self.create_once(
+                lambda client: client.create_db_instance(
+                    DBInstanceIdentifier=instance_id,
+                    DBClusterIdentifier=scratch.id,
+                    Engine=scratch.details["engine"],
+                    DBInstanceClass=scratch.details["instance_class"],
+                    PubliclyAccessible=False,
+                    Tags=tag_list(scratch.tags),
+                ),
+                lambda: self.found(lambda: self.client.describe_db_instances(DBInstanceIdentifier=instance_id)["DBInstances"][0]),
             )
             scratch.details["instance"] = instance_id
         instance = self.client.describe_db_instances(DBInstanceIdentifier=instance_id)["DBInstances"][0]
@@ -246,20 +254,17 @@ class AuroraRestore:
         return Scratch(self.name, name, name, FAILED, tags=tags) if self.scratch_exists(name, resource, options) else None
 
     def delete_scratch(self, scratch: Scratch) -> None:
-        try:
-            cluster = self.client.describe_db_clusters(DBClusterIdentifier=scratch.id)["DBClusters"][0]
-        except Exception as error:
-            if error_code(error) in ("DBClusterNotFoundFault", "DBClusterNotFound"):
-                return
-            raise
+        cluster = self.found(lambda: self.client.describe_db_clusters(DBClusterIdentifier=scratch.id)["DBClusters"][0])
+        if cluster is None:
+            return
         # Instances first: a cluster is deleted only once none of its instances is left running.
         for member in cluster.get("DBClusterMembers", []):
-            try:
-                self.client.delete_db_instance(DBInstanceIdentifier=member["DBInstanceIdentifier"], SkipFinalSnapshot=True)
-            except Exception as error:
-                if error_code(error) not in ("DBInstanceNotFound", "DBInstanceNotFoundFault"):
-                    raise
-        self.client.delete_db_cluster(DBClusterIdentifier=scratch.id, SkipFinalSnapshot=True)
+            self.delete_once(
+                lambda member=member: self.client.delete_db_instance(
+                    DBInstanceIdentifier=member["DBInstanceIdentifier"], SkipFinalSnapshot=True
+                )
+            )
+        self.delete_once(lambda: self.client.delete_db_cluster(DBClusterIdentifier=scratch.id, SkipFinalSnapshot=True))
 
     def find_expired_scratch(self, now: Any, options: dict[str, Any]) -> list[Scratch]:
         expired = []

@@ -7,8 +7,6 @@ from __future__ import annotations
 import hashlib
 from typing import IO, Any
 
-from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import error_code
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import TAG_VERIFIED, stamp, tag_dict, tag_list
 
 CHUNK = 1024 * 1024
@@ -28,18 +26,3 @@ def tag_object_verified(client: Any, bucket: str, key: str, moment: Any) -> bool
     tags[TAG_VERIFIED] = stamp(moment)
     client.put_object_tagging(Bucket=bucket, Key=key, Tagging={"TagSet": tag_list(tags)})
     return True
-
-
-def put_new_object(client: Any, **request: Any) -> None:
-    """PutObject that refuses to replace an object already at that key (a conditional write, If-None-Match: *).
-
-    Nothing a backup wrote is ever overwritten by another run: a manifest, once there, stays as it was written.
-    """
-    try:
-        client.put_object(IfNoneMatch="*", **request)
-    except Exception as error:
-        if error_code(error) in ("PreconditionFailed", "412"):
-            raise ResourceError(
-                f"s3://{request['Bucket']}/{request['Key']} already exists; refusing to overwrite what another run wrote", "exists"
-            ) from None
-        raise

@@ -109,7 +109,9 @@ class S3Restore:
             kwargs: dict[str, Any] = {"Bucket": name}
             if region and region != "us-east-1":
                 kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
-            self.client.create_bucket(**kwargs)
+            self.create_once(
+                lambda client: client.create_bucket(**kwargs), lambda: self.found(lambda: self.client.head_bucket(Bucket=name))
+            )
         scratch = Scratch(self.name, name, name, PENDING, f"arn:aws:s3:::{details['bucket']}", details, tags)
         if not bucket:
             try:

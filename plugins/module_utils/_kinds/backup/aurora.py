@@ -71,18 +71,23 @@ class AuroraKind(AuroraRestore, BackupKind):
         return group_newest_first([self._backup(snapshot) for snapshot in snapshots], ids)
 
     def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
-        snapshot = self.client.create_db_cluster_snapshot(
-            DBClusterSnapshotIdentifier=name, DBClusterIdentifier=resource.id, Tags=tag_list(tags)
+        return self.create_once(
+            lambda client: self._backup(
+                client.create_db_cluster_snapshot(DBClusterSnapshotIdentifier=name, DBClusterIdentifier=resource.id, Tags=tag_list(tags))[
+                    "DBClusterSnapshot"
+                ]
+            ),
+            lambda: self.found(
+                lambda: self._backup(self.client.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=name)["DBClusterSnapshots"][0])
+            ),
         )
-        return self._backup(snapshot["DBClusterSnapshot"])
 
     def refresh_backup(self, backup: Backup) -> Backup:
         snapshot = self.client.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=backup.id)["DBClusterSnapshots"][0]
         return self._backup(snapshot)
 
-    def delete_backup(self, backup: Backup) -> None:
-        with self.missing(backup.id):
-            self.client.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=backup.id)
+    def delete_backup(self, backup: Backup) -> bool:
+        return self.delete_once(lambda: self.client.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=backup.id))
 
     def _backup(self, snapshot: dict) -> Backup:
         return snapshot_to_backup(

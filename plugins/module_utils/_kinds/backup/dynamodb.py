@@ -91,8 +91,11 @@ class DynamoDBKind(DynamoDBRestore, BackupKind):
             kwargs["ExclusiveStartBackupArn"] = last
 
     def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
-        details = self.client.create_backup(TableName=resource.id, BackupName=name)["BackupDetails"]
-        return self._from_summary(resource.id, details)
+        # CreateBackup has no idempotency token: after a lost answer, the backup is found by its run-unique name.
+        return self.create_once(
+            lambda client: self._from_summary(resource.id, client.create_backup(TableName=resource.id, BackupName=name)["BackupDetails"]),
+            lambda: next((backup for backup in self._list(resource.id) if backup.name == name), None),
+        )
 
     def refresh_backup(self, backup: Backup) -> Backup:
         description = self.client.describe_backup(BackupArn=backup.id)["BackupDescription"]
@@ -117,6 +120,5 @@ class DynamoDBKind(DynamoDBRestore, BackupKind):
             else {"SYSTEM": ORIGIN_AUTOMATED, "AWS_BACKUP": ORIGIN_AWS_BACKUP}.get(backup_type, ORIGIN_MANUAL),
         )
 
-    def delete_backup(self, backup: Backup) -> None:
-        with self.missing(backup.id):
-            self.client.delete_backup(BackupArn=backup.id)
+    def delete_backup(self, backup: Backup) -> bool:
+        return self.delete_once(lambda: self.client.delete_backup(BackupArn=backup.id))

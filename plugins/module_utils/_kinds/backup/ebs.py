@@ -94,12 +94,22 @@ class EBSKind(EBSRestore, BackupKind):
         return group_newest_first([self._backup(snapshot) for page in pages for snapshot in page.get("Snapshots", [])], ids)
 
     def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
-        snapshot = self.client.create_snapshot(
-            VolumeId=resource.id,
-            Description=name,
-            TagSpecifications=[{"ResourceType": "snapshot", "Tags": tag_list({"Name": name, **tags})}],
+        # CreateSnapshot has no idempotency token: after a lost answer, the snapshot is found by its run-unique Name tag.
+        return self.create_once(
+            lambda client: self._backup(
+                client.create_snapshot(
+                    VolumeId=resource.id,
+                    Description=name,
+                    TagSpecifications=[{"ResourceType": "snapshot", "Tags": tag_list({"Name": name, **tags})}],
+                )
+            ),
+            lambda: self._find_snapshot(resource.id, name),
         )
-        return self._backup(snapshot)
+
+    def _find_snapshot(self, volume_id: str, name: str) -> Backup | None:
+        filters = [{"Name": "volume-id", "Values": [volume_id]}, {"Name": "tag:Name", "Values": [name]}]
+        found = self.client.describe_snapshots(OwnerIds=["self"], Filters=filters).get("Snapshots", [])
+        return self._backup(found[0]) if found else None
 
     def refresh_backup(self, backup: Backup) -> Backup:
         return self.refresh_backups([backup])[0]
@@ -134,6 +144,5 @@ class EBSKind(EBSRestore, BackupKind):
             origin=_origin(tags),
         )
 
-    def delete_backup(self, backup: Backup) -> None:
-        with self.missing(backup.id):
-            self.client.delete_snapshot(SnapshotId=backup.id)
+    def delete_backup(self, backup: Backup) -> bool:
+        return self.delete_once(lambda: self.client.delete_snapshot(SnapshotId=backup.id))

@@ -317,5 +317,7 @@ suboptions:
             store.discard(name)
             raise ResourceError(f"the dump holds no data for {len(missing)} tables: {', '.join(missing[:5])}", "dump_failed")
 
-    def delete_backup(self, backup: Backup) -> None:
+    def delete_backup(self, backup: Backup) -> bool:
+        # Both stores delete idempotently (a missing file, S3's DeleteObject): a retry cannot fail for what was done.
         reopen_store(self.clients, backup.details["store"]).delete(backup.name)
+        return True

@@ -67,16 +67,19 @@ class RDSKind(RDSRestore, BackupKind):
         return group_newest_first([self._backup(snapshot) for snapshot in snapshots], ids)
 
     def create_backup(self, resource: Resource, name: str, tags: dict[str, str], now: datetime) -> Backup:
-        snapshot = self.client.create_db_snapshot(DBSnapshotIdentifier=name, DBInstanceIdentifier=resource.id, Tags=tag_list(tags))
-        return self._backup(snapshot["DBSnapshot"])
+        return self.create_once(
+            lambda client: self._backup(
+                client.create_db_snapshot(DBSnapshotIdentifier=name, DBInstanceIdentifier=resource.id, Tags=tag_list(tags))["DBSnapshot"]
+            ),
+            lambda: self.found(lambda: self._backup(self.client.describe_db_snapshots(DBSnapshotIdentifier=name)["DBSnapshots"][0])),
+        )
 
     def refresh_backup(self, backup: Backup) -> Backup:
         snapshot = self.client.describe_db_snapshots(DBSnapshotIdentifier=backup.id)["DBSnapshots"][0]
         return self._backup(snapshot)
 
-    def delete_backup(self, backup: Backup) -> None:
-        with self.missing(backup.id):
-            self.client.delete_db_snapshot(DBSnapshotIdentifier=backup.id)
+    def delete_backup(self, backup: Backup) -> bool:
+        return self.delete_once(lambda: self.client.delete_db_snapshot(DBSnapshotIdentifier=backup.id))
 
     def _backup(self, snapshot: dict) -> Backup:
         return snapshot_to_backup(self.name, snapshot["DBInstanceIdentifier"], snapshot, "DBSnapshotIdentifier", "DBSnapshotArn")

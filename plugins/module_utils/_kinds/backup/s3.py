@@ -25,7 +25,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._errors import
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import error_code, not_found
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._protocol import BackupKind, newest_first
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._s3_objects import put_new_object, sha256_of
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._s3_objects import sha256_of
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup._s3_restore import S3Restore, validate_user_check
 from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, ORIGIN_STEWARD, Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import (
@@ -34,6 +34,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._naming import
     created_from_name,
     label_from_name,
 )
+from ansible_collections.steward.maintenance.plugins.module_utils._retry_safe import put_new_object
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
 BUCKET_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
@@ -223,8 +224,10 @@ class S3Kind(S3Restore, BackupKind):
                 self._object_lock[bucket] = False
         return self._object_lock[bucket]
 
-    def delete_backup(self, backup: Backup) -> None:
+    def delete_backup(self, backup: Backup) -> bool:
+        # DeleteObject answers success whether or not the key was there: retried, it is harmless.
         self.client.delete_object(Bucket=backup.details["backup_bucket"], Key=backup.details["manifest_key"])
+        return True
 
     def collect_garbage(self, resource: Resource, now: datetime) -> dict[str, Any]:
         """Delete stored bodies that no manifest in the store references (any source bucket's), older than GC_GRACE."""

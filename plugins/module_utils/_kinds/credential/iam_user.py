@@ -72,7 +72,17 @@ class IAMUserKind(CredentialKind):
 
     def create_key(self, holder: CredentialHolder) -> tuple[str, str]:
         """(the new key's id, its secret): the secret only ever goes to ``store`` and the run's secret values."""
-        key = self.client.create_access_key(UserName=holder.id)["AccessKey"]
+        known = {credential.id for credential in holder.credentials}
+
+        def remove_lost_keys() -> None:
+            """A key made by an attempt whose answer was lost is useless (its secret never arrived): delete it, so the
+            retry makes the one key the user gets. Only keys this run had not seen when it read the user qualify."""
+            for page in self.client.get_paginator("list_access_keys").paginate(UserName=holder.id):
+                for key in page["AccessKeyMetadata"]:
+                    if key["AccessKeyId"] not in known:
+                        self.delete_once(lambda key=key: self.client.delete_access_key(UserName=holder.id, AccessKeyId=key["AccessKeyId"]))
+
+        key = self.create_once(lambda client: client.create_access_key(UserName=holder.id)["AccessKey"], remove_lost_keys)
         return key["AccessKeyId"], key["SecretAccessKey"]
 
     def store(self, holder: CredentialHolder, secret_name: str, key_id: str, key_secret: str) -> dict[str, str]:
@@ -84,17 +94,33 @@ class IAMUserKind(CredentialKind):
         except Exception as error:
             if error_code(error) != "ResourceNotFoundException":
                 raise
-            answer = secrets.create_secret(
-                Name=secret_name,
-                SecretString=value,
-                ClientRequestToken=f"steward-access-key-{key_id}",
-                Description=f"Access key of IAM user {holder.id}, kept by steward.maintenance.access_key_rotation",
-                Tags=[{"Key": "steward:managed", "Value": "true"}, {"Key": "steward:source", "Value": holder.arn or holder.id}],
+            token = f"steward-access-key-{key_id}"
+            answer = self.create_once(
+                lambda client: client.create_secret(
+                    Name=secret_name,
+                    SecretString=value,
+                    ClientRequestToken=token,
+                    Description=f"Access key of IAM user {holder.id}, kept by steward.maintenance.access_key_rotation",
+                    Tags=[{"Key": "steward:managed", "Value": "true"}, {"Key": "steward:source", "Value": holder.arn or holder.id}],
+                ),
+                # Made by an attempt whose answer was lost: the secret's version named by the token holds this key.
+                lambda: self._secret_version(secrets, secret_name, token),
+                service="secretsmanager",
             )
         return {"secret": answer["ARN"], "version": answer["VersionId"]}
+
+    @staticmethod
+    def _secret_version(secrets: Any, secret_name: str, token: str) -> dict[str, str] | None:
+        try:
+            described = secrets.describe_secret(SecretId=secret_name)
+        except Exception as error:
+            if error_code(error) == "ResourceNotFoundException":
+                return None
+            raise
+        return {"ARN": described["ARN"], "VersionId": token} if token in (described.get("VersionIdsToStages") or {}) else None
 
     def deactivate(self, holder: CredentialHolder, credential: Credential) -> None:
         self.client.update_access_key(UserName=holder.id, AccessKeyId=credential.id, Status=INACTIVE)
 
     def retire(self, holder: CredentialHolder, credential: Credential) -> None:
-        self.client.delete_access_key(UserName=holder.id, AccessKeyId=credential.id)
+        self.delete_once(lambda: self.client.delete_access_key(UserName=holder.id, AccessKeyId=credential.id))

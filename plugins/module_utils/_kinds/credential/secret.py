@@ -23,6 +23,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds.credent
     CONNECTION_SPEC,
 )
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected
+from ansible_collections.steward.maintenance.plugins.module_utils._retry_safe import retried
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
 CURRENT, PENDING, PREVIOUS = "AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"
@@ -127,14 +128,25 @@ class SecretKind(CredentialKind):
     def promote(self, holder: CredentialHolder, new_version: str, old_version: str) -> None:
         """AWSCURRENT to the new version (Secrets Manager moves AWSPREVIOUS to the old one), then AWSPENDING off it."""
         secret = holder.arn or holder.id
-        self.client.update_secret_version_stage(
-            SecretId=secret, VersionStage=CURRENT, MoveToVersionId=new_version, RemoveFromVersionId=old_version
-        )
-        self.client.update_secret_version_stage(SecretId=secret, VersionStage=PENDING, RemoveFromVersionId=new_version)
+        self._move_stage(secret, CURRENT, to=new_version, off=old_version)
+        self._move_stage(secret, PENDING, off=new_version)
 
     def retire(self, holder: CredentialHolder, credential: Credential) -> None:
         """A pending version abandoned: its AWSPENDING stage removed (a version with no stage is deprecated by AWS)."""
-        self.client.update_secret_version_stage(SecretId=holder.arn or holder.id, VersionStage=PENDING, RemoveFromVersionId=credential.id)
+        self._move_stage(holder.arn or holder.id, PENDING, off=credential.id)
+
+    def _move_stage(self, secret: str, stage: str, to: str | None = None, off: str | None = None) -> None:
+        """Move (or remove) a staging label. Retried after a lost answer, the move is refused because it was done (the
+        label is no longer on ``off``): then the stages are read, and if they are as this call leaves them, it is done."""
+        moves = {key: value for key, value in (("MoveToVersionId", to), ("RemoveFromVersionId", off)) if value}
+        try:
+            self.client.update_secret_version_stage(SecretId=secret, VersionStage=stage, **moves)
+        except Exception as error:
+            if not retried(error):
+                raise
+            stages = self.client.describe_secret(SecretId=secret).get("VersionIdsToStages") or {}
+            if (to is not None and stage not in stages.get(to, [])) or (off is not None and stage in stages.get(off, [])):
+                raise
 
     def rotate_with_lambda(self, holder: CredentialHolder, token: str) -> str:
         return self.client.rotate_secret(SecretId=holder.arn or holder.id, ClientRequestToken=token, RotateImmediately=True)["VersionId"]
