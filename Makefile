@@ -14,7 +14,7 @@ export PATH := $(BIN):$(PATH)
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help venv collection postgres chromium demo test lint ruff ansible-lint sanity unit integration molecule bench docs clean
+.PHONY: help venv collection postgres chromium faketime demo test lint ruff ansible-lint sanity unit integration molecule bench docs clean
 
 help:
 	@echo "make demo   set up, start a moto server on 127.0.0.1, seed a fleet, run the daily (twice), weekly and monthly plays"
@@ -50,6 +50,13 @@ chromium:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# libfaketime for the killed-run tests (the next run's clock moved past the scratch expiry): Debian's package.
+faketime:
+	@if ! ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; then \
+		echo "installing Debian's libfaketime"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libfaketime >/dev/null; \
+	fi
+
 demo: collection postgres
 	$(BIN)/python demo/run_demo.py
 
@@ -70,7 +77,7 @@ sanity: collection
 unit: collection postgres
 	$(BIN)/python -m pytest -q tests/unit
 
-integration: collection postgres chromium
+integration: collection postgres chromium faketime
 	$(BIN)/python -m pytest -q tests/integration
 
 # Each role's molecule scenario (roles/<role>/molecule/default, driver default: no container engine) against moto.

@@ -1,4 +1,5 @@
-"""Make the collection importable as ansible_collections.steward.maintenance, and the demo helpers as modules."""
+"""Make the collection importable as ansible_collections.steward.maintenance, and the demo helpers and the shared
+test helpers (tests/bad_values.py) as modules."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ LINK = COLLECTIONS / "ansible_collections" / "steward" / "maintenance"
 if not LINK.exists():
     LINK.parent.mkdir(parents=True, exist_ok=True)
     LINK.symlink_to(ROOT)
-for path in (str(COLLECTIONS), str(ROOT / "demo")):
+for path in (str(COLLECTIONS), str(ROOT / "demo"), str(ROOT / "tests")):
     if path not in sys.path:
         sys.path.insert(0, path)
 

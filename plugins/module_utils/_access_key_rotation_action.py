@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, guarded, open_fleet, parse_common, write_record
-from ansible_collections.steward.maintenance.plugins.module_utils._durations import parse_duration
+from ansible_collections.steward.maintenance.plugins.module_utils._durations import format_duration, parse_duration
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError, ResourceError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
 from ansible_collections.steward.maintenance.plugins.module_utils._key_plan import KeyPlan, KeyPolicy, plan_keys
@@ -28,6 +29,8 @@ from ansible_collections.steward.maintenance.plugins.module_utils._targets impor
 
 ACTION = "access_key_rotation"
 STATUSES = ("rotated", "changed", "unchanged", "planned", "blocked", "failed")
+IN_FLIGHT_S = 900  # a rotation of ours stores its new key within seconds: a rotating marker older than this was killed
+CLOCK_SKEW_S = 300  # between this host's clock (the marker) and IAM's (a key's CreateDate)
 _SECRET_NAME = r"^[A-Za-z0-9/_+=.@{}-]{1,512}$"
 
 
@@ -104,14 +107,20 @@ def _one(context: Context, request: AccessKeyRequest, adapters: dict[str, Any], 
         holder = adapter.read(user.selected)
         user.holder = holder
         user.result.arn = holder.arn or user.result.arn
-        plan = plan_keys(holder.credentials, request.policy, now)
+        marker = holder.facts.get("rotating")
+        interrupted = _left_by_interrupted_run(adapter, request, user, now) if marker else []
+        plan = plan_keys([key for key in holder.credentials if key not in interrupted], request.policy, now)
+        if marker:
+            plan.reasons[:0] = [f"{key.id}: made by an interrupted run and never stored, deleted" for key in interrupted] + [
+                f"the {adapter.rotating_tag} tag of interrupted run {marker.split()[0]} removed"
+            ]
         user.plan = plan
         if plan.create and request.secret_name is None:
             raise OptionError("store.secret_name", None, "required when a key is due for rotation: the new key must be stored somewhere")
         if plan.blocked:
             user.result.status, user.result.error_code = "blocked", "key_limit"
             user.result.message = plan.blocked
-        if not plan.changes:
+        if not plan.changes and not marker:
             if not plan.blocked:
                 user.result.status, user.result.message = "unchanged", "; ".join(plan.reasons) or "nothing due"
             return
@@ -119,15 +128,51 @@ def _one(context: Context, request: AccessKeyRequest, adapters: dict[str, Any], 
         if context.check_mode:
             user.result.status, user.result.message = "planned", "would: " + "; ".join(plan.reasons)
             return
+        _clean_up_interrupted(adapter, user, interrupted)
         _apply(context, adapter, request, user)
-        user.result.status = "rotated" if plan.create else "changed"
-        user.result.message = "; ".join(plan.reasons)
+        user.result.status = "rotated" if plan.create else "blocked" if plan.blocked else "changed"
+        user.result.message = "; ".join(plan.reasons + ([plan.blocked] if plan.blocked else []))
 
     guarded(context, user.result, body, "keys could not be read")
     if user.done or (user.result.status == "failed" and user.holder is not None and not context.check_mode):
         write_record(
             context, ACTION, user.result, {"done": user.done, "stored": user.stored, "reasons": user.plan.reasons if user.plan else []}
         )
+
+
+def _left_by_interrupted_run(adapter: Any, request: AccessKeyRequest, user: _User, now: Any) -> list[Credential]:
+    """The keys a killed run of ours made and never stored: the user still carries its rotating marker, the marker is
+    older than any run of ours takes to store a key, and each key is active, never used, made after the marker (less
+    a clock-skew margin) and not in the secret. A marker younger than that is a rotation in progress: the user fails."""
+    holder = user.holder
+    marker = holder.facts["rotating"]  # type: ignore[union-attr]
+    run, _space, stamp = marker.partition(" ")
+    try:
+        since = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        since = now  # unreadable: treated as in progress, never as a licence to delete
+    if (now - since).total_seconds() < IN_FLIGHT_S:
+        raise ResourceError(
+            f"a key rotation by run {run} is in progress since {stamp} (the user's {adapter.rotating_tag} tag); if that run was"
+            f" stopped, rerun after {format_duration(IN_FLIGHT_S)} and the key it made but never stored is deleted",
+            code="in_progress",
+        )
+    stored = adapter.stored_key_ids(request.secret_name.replace("{user}", holder.id)) if request.secret_name else set()  # type: ignore[union-attr]
+    cutoff = since - timedelta(seconds=CLOCK_SKEW_S)
+    return [
+        key
+        for key in holder.credentials  # type: ignore[union-attr]
+        if key.state == "Active" and key.last_used is None and key.created and key.created >= cutoff and key.id not in stored
+    ]
+
+
+def _clean_up_interrupted(adapter: Any, user: _User, interrupted: list[Credential]) -> None:
+    for key in interrupted:
+        adapter.retire(user.holder, key)
+        user.done.append({"key": key.id, "action": "deleted (made by an interrupted run, never stored)"})
+    if user.holder.facts.get("rotating"):  # type: ignore[union-attr]
+        adapter.unmark_rotating(user.holder)
+        user.holder.facts["rotating"] = None  # type: ignore[union-attr]
 
 
 def _apply(context: Context, adapter: Any, request: AccessKeyRequest, user: _User) -> None:
@@ -137,6 +182,8 @@ def _apply(context: Context, adapter: Any, request: AccessKeyRequest, user: _Use
         adapter.retire(holder, key)
         user.done.append({"key": key.id, "action": "deleted"})
     if plan.create:  # type: ignore[union-attr]
+        # Until the key is stored, the user says so: a run killed in between leaves the next run the way to find it.
+        adapter.mark_rotating(holder, f"{context.run_id} {context.clock.now():%Y-%m-%dT%H:%M:%SZ}")
         key_id, key_secret = adapter.create_key(holder)
         context.secrets.declare(key_secret)
         user.done.append({"key": key_id, "action": "created"})
@@ -146,11 +193,13 @@ def _apply(context: Context, adapter: Any, request: AccessKeyRequest, user: _Use
         except Exception as error:  # noqa: BLE001 - any failure to store it means nobody holds the key
             # A key nobody holds is worse than no new key: take it back, keep the old ones as they are.
             adapter.retire(holder, Credential(key_id, None, "Active"))
+            adapter.unmark_rotating(holder)
             user.done.append({"key": key_id, "action": "deleted (could not be stored)"})
             raise ResourceError(
                 f"the new key could not be stored in {secret_name}: {describe_error(error)[0]}; it was deleted again", "store_failed"
             ) from None
         user.done.append({"key": key_id, "action": f"stored in {user.stored['secret']} (version {user.stored['version']})"})
+        adapter.unmark_rotating(holder)
     for key in plan.deactivate:  # type: ignore[union-attr]
         adapter.deactivate(holder, key)
         user.done.append({"key": key.id, "action": "deactivated"})

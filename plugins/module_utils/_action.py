@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from ansible.module_utils.basic import _load_params
+from ansible.module_utils.common.validation import check_type_dict
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.steward.maintenance.plugins.module_utils._clients import ClientFactory, factory_from_module
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import Clock, isoformat
@@ -55,10 +58,15 @@ class Context:
 def parse_common(params: dict[str, Any]) -> tuple[int, Any]:
     """Validate concurrency, retries and (where the module has one) the ledger before anything is contacted."""
     concurrency = parse_concurrency(params.get("concurrency"))
-    attempts = params.get("retry_max_attempts")
+    parse_retries(params)
+    return concurrency, parse_ledger(params.get("ledger"))
+
+
+def parse_retries(params: dict[str, Any], default: int | None = None) -> int:
+    attempts = params.get("retry_max_attempts", default)
     if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 50:
         raise OptionError("retry_max_attempts", attempts, "expected a whole number from 1 to 50")
-    return concurrency, parse_ledger(params.get("ledger"))
+    return attempts
 
 
 def context_from_module(module: Any, concurrency: int, parsed_ledger: Any, clock: Clock | None = None) -> Context:
@@ -166,7 +174,11 @@ def poll_rounds(
 
 def run_module(argument_spec: dict[str, Any], parse_request: Any, run: Any, kinds: dict[str, Any]) -> None:
     """main() of every fleet module: validate everything, then act, then report; bad input never reaches AWS."""
+    argument_spec, unparsable = _unparsable_mappings(argument_spec)
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    if unparsable:
+        message = "expected a mapping of its options; got text that is neither JSON nor key=value"
+        module.fail_json(msg=f"{unparsable}: {message}", option=unparsable)
     try:
         request = parse_request(module.params, kinds)
         context = context_from_module(module, request.concurrency, getattr(request, "ledger", None))
@@ -177,6 +189,36 @@ def run_module(argument_spec: dict[str, Any], parse_request: Any, run: Any, kind
     except OptionError as error:
         module.fail_json(msg=str(error), option=error.option)
     finish(module, context, payload, failure)
+
+
+def _unparsable_mappings(argument_spec: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """Ansible's own check of a mapping option whose suboptions are no_log (``postgres``: its password) fails on text
+    that is not a mapping without naming the option. The top-level option holding such text is taken as raw (and
+    no_log: the text may hold the password) so the module can fail naming the option's path."""
+    params = _load_params()
+    if not isinstance(params, dict):  # ansible-test's argument-spec introspection runs main() without arguments
+        return argument_spec, None
+    for name, spec in argument_spec.items():
+        path = _unparsable_path(name, spec, params.get(name))
+        if path:
+            return {**argument_spec, name: {"type": "raw", "no_log": True}}, path
+    return argument_spec, None
+
+
+def _unparsable_path(path: str, spec: dict[str, Any], value: Any) -> str | None:
+    if spec.get("type") != "dict" or not spec.get("options"):
+        return None
+    if isinstance(value, str):
+        try:
+            value = check_type_dict(value)
+        except TypeError:
+            return path
+    if isinstance(value, dict):
+        for name, sub in spec["options"].items():
+            found = _unparsable_path(f"{path}.{name}", sub, value.get(name))
+            if found:
+                return found
+    return None
 
 
 def finish(module: Any, context: Context, payload: dict[str, Any], failure: str | None) -> None:

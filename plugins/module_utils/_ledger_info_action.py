@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ansible_collections.steward.maintenance.plugins.module_utils._action import Context
+from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, parse_retries
 from ansible_collections.steward.maintenance.plugins.module_utils._durations import parse_optional_duration
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
@@ -57,13 +57,18 @@ def parse_request(params: dict[str, Any], kinds: dict[str, Any]) -> LedgerInfoRe
     if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 0:
         raise OptionError("max_records", max_records, "expected a whole number of 0 or more")
     resources = _names("resources", params.get("resources"))
+    since_s = parse_optional_duration("since", params.get("since"))
+    until_s = parse_optional_duration("until", params.get("until"))
+    if since_s is not None and until_s is not None and until_s >= since_s:
+        raise OptionError("until", params.get("until"), f"must be shorter than since ({params.get('since')}): the window would be empty")
+    parse_retries(params, default=10)
     return LedgerInfoRequest(
         ledger=parsed,
         kinds=_names("kinds", params.get("kinds")),
         resources=frozenset(safe_id(resource) for resource in resources) if resources else None,
         actions=_names("actions", params.get("actions")),
-        since_s=parse_optional_duration("since", params.get("since")),
-        until_s=parse_optional_duration("until", params.get("until")),
+        since_s=since_s,
+        until_s=until_s,
         statuses=_names("statuses", params.get("statuses")),
         verdicts=_names("verdicts", params.get("verdicts")),
         max_records=max_records,

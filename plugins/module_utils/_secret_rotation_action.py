@@ -46,6 +46,9 @@ ROTATED = "rotated"
 STATUSES = (ROTATED, "skipped", "planned", "failed")
 POLL_INTERVAL_S = 5.0
 LAMBDA, STEWARD = "lambda", "steward"
+# The ClientRequestToken of every pending version steward's four steps put: how a later run knows one left by an
+# interrupted run of ours from someone else's (AWS allows 32-64 characters).
+TOKEN_PREFIX = "steward-"
 
 
 @dataclass
@@ -81,6 +84,7 @@ class _Rotation:
     new_version: str | None = None
     steps: list[str] = field(default_factory=list)  # what was done, in order, for the result and the ledger
     waiting: bool = False
+    resume: Credential | None = None  # a pending version an interrupted steward run left, to finish or abandon
 
 
 def run_secret_rotation(context: Context, request: SecretRotationRequest, kinds: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -118,8 +122,23 @@ def _plan(context: Context, request: SecretRotationRequest, adapters: dict[str, 
         if item.current is None:
             raise ResourceError(f"{holder.id} has no AWSCURRENT version", code="no_current")
         pending = [credential for credential in holder.credentials if PENDING in credential.stages and CURRENT not in credential.stages]
-        if pending:
+        if pending and not _left_by_interrupted_run(holder, pending[0], request, now):
             raise ResourceError(_stuck(holder, pending[0]), code="pending")
+        # Killed between promoting and taking AWSPENDING off: the current version still carries it.
+        promoted = [
+            credential
+            for credential in holder.credentials
+            if {PENDING, CURRENT} <= set(credential.stages) and _left_by_interrupted_run(holder, credential, request, now)
+        ]
+        left = (pending or promoted or [None])[0]
+        if left is not None:
+            item.resume, item.method, item.result.action = left, STEWARD, "rotate"
+            item.result.status = "planned" if context.check_mode else ROTATED
+            item.result.message = (
+                f"{'would finish' if context.check_mode else 'finishing'} the rotation an interrupted run left: version"
+                f" {left.id} is AWSPENDING{_since(left)} (promoted if it is the value in use, else done anew)"
+            )
+            return
         age = (now - item.current.created).total_seconds() if item.current.created else None
         if not request.force and age is not None and age < request.max_age_s:
             item.result.status, item.result.action = "skipped", "none"
@@ -148,10 +167,24 @@ def _plan(context: Context, request: SecretRotationRequest, adapters: dict[str, 
     guarded(context, item.result, body, "secret could not be read")
 
 
-def _stuck(holder: CredentialHolder, pending: Credential) -> str:
-    since = f" since {pending.created:%Y-%m-%d %H:%M} UTC" if pending.created else ""
+def _left_by_interrupted_run(holder: CredentialHolder, pending: Credential, request: SecretRotationRequest, now: Any) -> bool:
+    """A pending version steward's four steps put (its token says so) longer ago than any run of ours holds one, on
+    a secret without a rotation Lambda: the run that put it was killed before it finished or undid its work."""
     return (
-        f"version {pending.id} is AWSPENDING{since}: a rotation is in progress or stuck. If a rotation Lambda runs, its"
+        not holder.facts.get("rotation_lambda")
+        and pending.id.startswith(TOKEN_PREFIX)
+        and pending.created is not None
+        and (now - pending.created).total_seconds() > request.wait_timeout_s
+    )
+
+
+def _since(pending: Credential) -> str:
+    return f" since {pending.created:%Y-%m-%d %H:%M} UTC" if pending.created else ""
+
+
+def _stuck(holder: CredentialHolder, pending: Credential) -> str:
+    return (
+        f"version {pending.id} is AWSPENDING{_since(pending)}: a rotation is in progress or stuck. If a rotation Lambda runs, its"
         " CloudWatch logs say why; to abandon it: aws secretsmanager update-secret-version-stage"
         f" --secret-id {holder.id} --version-stage AWSPENDING --remove-from-version-id {pending.id}; then rotate again"
     )
@@ -189,6 +222,8 @@ def _wait_for_lambdas(context: Context, request: SecretRotationRequest, adapters
 
 
 def _four_steps(context: Context, adapters: dict[str, Any], item: _Rotation) -> None:
+    if item.resume is not None and not _resume(context, adapters[item.selected.kind], item):
+        return
     adapter, holder, options = adapters[item.selected.kind], item.holder, item.selected.options
     spec = parse_generate(f"{item.selected.selector}.options.generate", options.get("generate"))
     postgres = options.get("apply") == "postgres"
@@ -201,7 +236,7 @@ def _four_steps(context: Context, adapters: dict[str, Any], item: _Rotation) -> 
         context.secrets.declare(new_value)
         old_value = json.loads(current_string).get(spec.key) if spec.key else current_string
         context.secrets.declare(old_value)
-        item.new_version = adapter.put_pending(holder, new_string, str(uuid.uuid4()))
+        item.new_version = adapter.put_pending(holder, new_string, f"{TOKEN_PREFIX}{uuid.uuid4().hex}")
         item.steps.append("new value put as AWSPENDING")
         if postgres:
             apply_password(options, options["role"], new_value)
@@ -223,6 +258,43 @@ def _four_steps(context: Context, adapters: dict[str, Any], item: _Rotation) -> 
         message, code = describe_error(error)
         _fail(item, code if isinstance(error, ResourceError) else "rotate_failed", context.secrets.scrub(message))
         _undo(context, adapter, item, applied, old_value if applied else None)
+
+
+def _resume(context: Context, adapter: Any, item: _Rotation) -> bool:
+    """Finish what an interrupted run left: its pending version is promoted when it is the value in use (with
+    apply=postgres, a login with its password works: the run had applied it; otherwise it reads back), or, when its
+    password does not open the role (never applied), it is abandoned. True when the rotation is still to be done anew."""
+    holder, options, pending = item.holder, item.selected.options, item.resume
+    item.steps.append(f"resumed: version {pending.id} was left AWSPENDING{_since(pending)} by an interrupted run")  # type: ignore[union-attr]
+    try:
+        if CURRENT in pending.stages:  # type: ignore[union-attr]
+            item.new_version = pending.id  # type: ignore[union-attr]
+            adapter.retire(holder, pending)
+            item.steps.append("finished: AWSPENDING taken off the current version (the interrupted run had promoted it)")
+            return False
+        spec = parse_generate(f"{item.selected.selector}.options.generate", options.get("generate"))
+        pending_string = adapter.version_value(holder, pending.id)  # type: ignore[union-attr]
+        context.secrets.declare(pending_string)
+        pending_value = json.loads(pending_string).get(spec.key) if spec.key else pending_string
+        context.secrets.declare(pending_value)
+        if options.get("apply") == "postgres":
+            works, why = can_log_in(options, options["role"], pending_value, options.get("database") or options["maintenance_db"])
+            if not works:
+                adapter.retire(holder, pending)
+                item.steps.append(f"its password does not open role {options['role']} ({why}): never applied, AWSPENDING removed")
+                item.resume = None
+                return True
+            item.steps.append("verified: a fresh login with its password works (the interrupted run had applied it)")
+        else:
+            item.steps.append("verified: the pending version reads back")
+        item.new_version = pending.id  # type: ignore[union-attr]
+        adapter.promote(holder, item.new_version, item.current.id)  # type: ignore[union-attr]
+        item.steps.append("finished: promoted to AWSCURRENT (the old version is AWSPREVIOUS)")
+    except Exception as error:  # noqa: BLE001 - this secret's failure only; nothing of ours to undo
+        message, code = describe_error(error)
+        _fail(item, code if isinstance(error, ResourceError) else "resume_failed", context.secrets.scrub(message))
+        item.result.error = f"{item.result.error}; steps: {'; '.join(item.steps)}"
+    return False
 
 
 def _undo(context: Context, adapter: Any, item: _Rotation, applied: bool, old_value: str | None) -> None:

@@ -145,6 +145,7 @@ def parse_targets(raw: Any, kinds: dict[str, Any], module_params: dict[str, Any]
     """
     if not isinstance(raw, list) or not raw:
         raise OptionError("targets", raw, "expected a non-empty list of {kind, names | arns | tags}")
+    _check_shared_options(kinds, module_params or {})
     targets = []
     for index, entry in enumerate(raw):
         path = f"targets[{index}]"
@@ -190,6 +191,18 @@ def parse_targets(raw: Any, kinds: dict[str, Any], module_params: dict[str, Any]
         target.options.update({secret: shared.get(secret) for secret in adapter.secret_options})
         targets.append(target)
     return targets
+
+
+def _check_shared_options(kinds: dict[str, Any], module_params: dict[str, Any]) -> None:
+    """A shared option (the ``postgres`` connection) is checked as given, whether or not a target of its kind is
+    selected: a bad port fails the run before any call, not the night a PostgreSQL target is added."""
+    for kind, adapter in kinds.items():
+        shared = module_params.get(adapter.shared_option) if adapter.shared_option else None
+        if isinstance(shared, dict):
+            given = {key: value for key, value in shared.items() if key in adapter.option_spec and value is not None}
+            checked = validate_kind_options(adapter.shared_option, kind, given, adapter.option_spec, field_path=adapter.shared_option)
+            if given.keys() & {"dump_dir", "dump_bucket"}:
+                adapter.check_options(adapter.shared_option, checked)
 
 
 def _plain(doc: str) -> str:

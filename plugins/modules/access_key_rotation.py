@@ -14,6 +14,14 @@ description:
     (C(UserName), C(AccessKeyId), C(SecretAccessKey) as JSON) as the new AWSCURRENT version of the secret named by
     O(store.secret_name), created if missing. If it cannot be stored, the new key is deleted again: no key exists that
     nobody holds."
+  - "A run killed between making a key and storing it (SIGKILL, a lost AWX node) is found by the next run: while a
+    key is being made and stored the user carries the tag C(steward:rotating) (the run id and the time). A tag older
+    than 15 minutes means that run died: the keys it made (active, never used, created after the tag's time less five
+    minutes of clock skew, and not among the keys stored in O(store.secret_name)) are deleted, the tag removed, and the
+    rotation done anew. A younger tag is a rotation in progress: the user fails with the run and the time. Needs
+    C(iam:TagUser) and C(iam:UntagUser) besides the key actions."
+  - "A create whose answer was lost (the request done, the answer never came back) is never retried blind: the key
+    the lost attempt made, whose secret never arrived, is deleted before a new one is made."
   - "Retire: older active keys are deactivated once older than O(deactivate_after) (at once with O(force); with
     O(require_new_key_used) only once the newest key has been used), and inactive keys deleted once older than
     O(delete_after). The newest active key is never deactivated, so a user always keeps a working key, and a key is

@@ -46,7 +46,7 @@ options:
     description: Only records newer than this duration ago, e.g. V(30d).
     type: str
   until:
-    description: Only records older than this duration ago.
+    description: Only records older than this duration ago; with O(since), it must be shorter than O(since).
     type: str
   statuses:
     description: Only records with one of these statuses.

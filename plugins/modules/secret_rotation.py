@@ -22,8 +22,16 @@ description:
   - "If apply, verify or promote fails, nothing is left half-done: the role's old password is set again and a login
     with it proves it works, the pending version's AWSPENDING stage is removed, and the current version stays
     current. RV(resources[].steps) says each step taken, and the resource fails."
-  - A secret that already has an AWSPENDING version (a rotation in progress, or one left by an interrupted run) is
-    not touched; it fails with the version and the command that abandons it.
+  - "A secret that already has an AWSPENDING version put by steward's four steps (its version id starts with
+    C(steward-)) more than O(wait_timeout) ago, on a secret without a rotation Lambda, was left by a run that was
+    killed half-way. The next run finishes it: the pending version is promoted when it is the value in use (with
+    C(apply=postgres), a fresh login with its password works, because the killed run had applied it; otherwise it reads
+    back), or, when its password does not open the role, its AWSPENDING stage is removed and the rotation is done
+    anew. RV(resources[].steps) starts with C(resumed: ...)."
+  - Any other AWSPENDING version (a rotation in progress, a Lambda's, or someone else's) is not touched; the secret
+    fails with the version and the command that abandons it.
+  - "Stage moves (C(UpdateSecretVersionStage)) retried after a lost answer are checked against the stages as they
+    stand: when the move was done, the step counts as done."
   - "Secrets are never shown: no old or new value appears in a result, a warning, an error, the ledger or C(-vvvv)
     output. Results carry version ids and ages only."
   - A rerun right after a rotation rotates nothing (the new version is younger than O(max_age)); O(force) always
@@ -41,7 +49,9 @@ options:
     type: bool
     default: false
   wait_timeout:
-    description: How long to wait for rotation Lambdas to finish, a duration.
+    description:
+      - How long to wait for rotation Lambdas to finish, a duration.
+      - Also the age past which an AWSPENDING version of steward's own counts as left by an interrupted run.
     type: str
     default: 10m
 extends_documentation_fragment:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +57,76 @@ def api(endpoint):
     return clients(endpoint)
 
 
+# libfaketime (Debian's, installed by `make integration`): the run's clock 13 hours on, past restore_test's default
+# scratch_ttl (12h) and every in-flight marker's age, without touching the moto server's clock.
+LATER = {"LD_PRELOAD": str(next(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"), "libfaketime.so.1")), "FAKETIME": "+13h"}
+
+
+def ansible_env(url: str, report_dir: Path) -> dict[str, str]:
+    """What every ansible-playbook run of the tests gets: AWS at ``url``, this checkout's collection and roles."""
+    return {
+        **aws_env(url),
+        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build" / "collections"),
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "ANSIBLE_ROLES_PATH": str(ROOT / "roles"),
+        # Every run writes its report, as AWX with the callback enabled would.
+        "ANSIBLE_CALLBACKS_ENABLED": "steward.maintenance.report",
+        "STEWARD_REPORT_DIR": str(report_dir),
+    }
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid``: Ansible's workers call setsid(), so killing the run's process group misses them."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found
+
+
+@pytest.fixture
+def kill_play(tmp_path):
+    """Run a playbook through a FaultProxy and SIGKILL it, with every process it started, the moment a request for
+    which ``matches(operation, body)`` is true reaches the proxy: that request never reaches AWS. Returns the run's
+    output up to then."""
+
+    def run(
+        playbook: Path, extravars: dict[str, Any], proxy: Any, matches: Any, env: dict[str, str] | None = None, timeout: float = 600
+    ) -> str:
+        held = proxy.hold(matches)
+        variables = tmp_path / f"killed-{len(list(tmp_path.glob('killed-*')))}.json"
+        variables.write_text(json.dumps({"steward_endpoint_url": proxy.url, "steward_region": "us-east-1", **extravars}))
+        output = variables.with_suffix(".log")
+        command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", "localhost,", "-c", "local", "-e", f"@{variables}"]
+        with output.open("w") as log:
+            process = subprocess.Popen(
+                [*command, str(playbook)],
+                env={**os.environ, **ansible_env(proxy.url, tmp_path / "killed-report"), **(env or {})},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                if not held.wait(timeout):
+                    raise AssertionError(f"the run never reached the request to kill it at: {output.read_text()[-3000:]}")
+                assert process.poll() is None, f"the run ended before it was killed: {output.read_text()[-3000:]}"
+            finally:
+                for pid in [process.pid, *_descendants(process.pid)]:  # gathered first: a dead parent's children move to init
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                process.wait()
+                proxy.release()
+        return output.read_text()
+
+    return run
+
+
 @pytest.fixture
 def play(endpoint, tmp_path):
     """Run a playbook through ansible-runner against the test's moto server; returns PlayRun."""
@@ -67,23 +140,16 @@ def play(endpoint, tmp_path):
         report_dir: Path | None = None,
         inventory: dict[str, Any] | str | None = None,
         via: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> PlayRun:
-        """``via``: the URL every AWS call goes to instead of the server's own (a fault-injecting proxy in front of it)."""
+        """``via``: the URL every AWS call goes to instead of the server's own (a fault-injecting proxy in front of it);
+        ``env``: more environment for ansible-playbook (``LATER`` runs it with its clock moved on)."""
         url = via or endpoint
         private = tmp_path / f"runner-{len(list(tmp_path.glob('runner-*')))}"
         (private / "project").mkdir(parents=True)
         source = Path(playbook) if Path(playbook).is_absolute() else PLAYBOOKS / playbook
         shutil.copy(source, private / "project" / source.name)
-        envvars = {
-            **aws_env(url),
-            "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build" / "collections"),
-            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            "ANSIBLE_ROLES_PATH": str(ROOT / "roles"),
-            # Every run writes its report, as AWX with the callback enabled would.
-            "ANSIBLE_CALLBACKS_ENABLED": "steward.maintenance.report",
-            "STEWARD_REPORT_DIR": str(report_dir or private / "report"),
-        }
+        envvars = {**ansible_env(url, report_dir or private / "report"), **(env or {})}
         flags = " ".join(flag for flag, wanted in (("--check", check), ("--diff", diff)) if wanted)
         runner = ansible_runner.run(
             private_data_dir=str(private),

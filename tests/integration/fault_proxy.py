@@ -8,6 +8,9 @@ Each AWS request (not the moto wrapper's ``/_steward/`` routes) draws one fault,
 - ``lost``: the request is forwarded and done by the server, and the connection closed before its answer —
   the one fault a client cannot tell from ``drop``, and the one that makes a blind retry do a write twice.
 
+``hold(matches)`` stops the requests a test names at the proxy (never forwarded, never answered) and tells the test
+when the first arrives: the moment to SIGKILL the run, exactly before that write (logged with fault ``held``).
+
 Every request is logged with its ``service:Operation`` (the moto wrapper's naming) and its fault, so a test can
 assert on what a run asked for (the check-mode audit) as well as on what it left behind.
 """
@@ -21,6 +24,7 @@ import random
 import sys
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -103,12 +107,16 @@ class FaultProxy:
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._hold: Callable[[str, bytes], bool] | None = None
+        self._held = threading.Event()
+        self._released = threading.Event()
 
     def __enter__(self) -> FaultProxy:
         self._thread.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self._released.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -120,6 +128,28 @@ class FaultProxy:
 
     def writes(self) -> list[str]:
         return sorted({request.operation for request in self.log if not is_read_only(request.operation)})
+
+    def hold(self, matches: Callable[[str, bytes], bool]) -> threading.Event:
+        """From now on, requests for which ``matches(operation, body)`` is true never reach the server and get no answer
+        until ``release()``; the event returned is set when the first one arrives (the moment to kill the run)."""
+        self._held.clear()
+        self._released.clear()
+        self._hold = matches
+        return self._held
+
+    def release(self) -> None:
+        """Held requests are closed unanswered (the run that sent them is gone); later requests pass again."""
+        self._hold = None
+        self._released.set()
+
+    def _holds(self, operation: str, body: bytes) -> bool:
+        matches = self._hold
+        if matches is None or not matches(operation, body):
+            return False
+        self._record(operation, "held")
+        self._held.set()
+        self._released.wait()
+        return True
 
     def _draw(self, path: str, operation: str) -> str | None:
         if path.startswith("/_steward/"):
@@ -203,6 +233,9 @@ class FaultProxy:
                     "wsgi.input": io.BytesIO(body),
                 }
                 self.operation = operation_of(environ)
+                if proxy._holds(self.operation, body):
+                    self.close_connection = True
+                    return
                 fault = proxy._draw(self.path, self.operation)
                 if not self.path.startswith("/_steward/"):
                     proxy._record(self.operation, fault)

@@ -14,10 +14,10 @@ from conftest import ROOT, PlayRun
 from credentials import seed_demo_credentials
 from deployables import Endpoint, HealthEndpoint, bad_release, live_state, seed_demo_deployables
 from fault_proxy import FaultProxy
-from fleet import create_table, scratch_leftovers, seed_demo_fleet
+from fleet import scratch_leftovers, seed_demo_fleet
 from history import seed_daily_history
 from test_backup_playbooks import steward_backups
-from test_rollback_playbooks import deployables_vars
+from test_rollback_playbooks import deployables_vars, seed_pre_deploy_fleet
 from test_rotation_playbooks import rotation_vars
 
 PLAYBOOKS = ROOT / "playbooks"
@@ -132,9 +132,7 @@ def test_quarterly_in_check_mode_only_reads(moto, endpoint, play, tmp_path, demo
 
 
 def test_pre_deploy_and_rollback_in_check_mode_only_read(endpoint, api, play, tmp_path, audit):
-    seed_demo_deployables(endpoint)
-    create_table(api, "pazpaz-visits", {}, items=5)
-    create_table(api, "network-visualizer-topology", {}, items=5)
+    seed_pre_deploy_fleet(endpoint, api)
     ledger = tmp_path / "ledger"
     extravars = deployables_vars(ledger)
     aws = Endpoint(endpoint)

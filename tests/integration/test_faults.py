@@ -49,7 +49,7 @@ def test_daily_under_faults_backs_up_every_resource_exactly_once(api, endpoint, 
     backups = steward_backups(api)
     assert {kind: len(names) for kind, names in backups.items()} == {"dynamodb": 3, "rds": 2, "aurora": 1, "ebs": 2, "s3": 1}
     created = [r for r in ledger_records(ledger) if r["action"] == "backup" and r["status"] == "created"]
-    assert len(created) == 10, [r["resource"]["id"] for r in created]
+    assert len(created) == 10, [r["resource_id"] for r in created]
     # Each record names a backup that exists: the adopted one, never a twin that was deleted or never made.
     recorded = {r["backup"]["id"] for r in created} | {r["backup"]["name"] for r in created}
     for kind in ("dynamodb", "rds", "aurora"):

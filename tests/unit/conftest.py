@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime, timezone
 
 import boto3
 import pytest
+from ansible.module_utils.testing import patch_module_args
 from moto import mock_aws
 
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.steward.maintenance.plugins.module_utils._action import Context
 from ansible_collections.steward.maintenance.plugins.module_utils._clients import ClientFactory
 from ansible_collections.steward.maintenance.plugins.module_utils._clock import FixedClock
@@ -63,3 +66,21 @@ def clock():
 def make_context(factory, clock, ledger_dir=None, check_mode=False, diff=False, concurrency=4) -> Context:
     ledger = LocalLedger(str(ledger_dir)) if ledger_dir else NullLedger()
     return Context(factory, clock, ledger, check_mode, diff, concurrency)
+
+
+def run_main(module, args, capsys):
+    """A module's main() with these arguments: (exit code, its JSON result)."""
+    with patch_module_args({"region": "us-east-1", **args}), pytest.raises(SystemExit) as exited:
+        module.main()
+    return exited.value.code, json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def no_aws_calls(monkeypatch):
+    """Any client creation fails the test: bad input must be refused before AWS is contacted."""
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("an AWS client was created for bad input")
+
+    monkeypatch.setattr(AnsibleAWSModule, "client", refuse)
+    monkeypatch.setattr(AnsibleAWSModule, "resource", refuse)

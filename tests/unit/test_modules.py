@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from ansible.module_utils.testing import patch_module_args
+from conftest import run_main
 from fleet import clients, create_table
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.steward.maintenance.plugins.modules import backup, backup_info, backup_retention
-
-
-def run_main(module, args, capsys):
-    with patch_module_args({"region": "us-east-1", **args}), pytest.raises(SystemExit) as exited:
-        module.main()
-    return exited.value.code, json.loads(capsys.readouterr().out)
-
-
-@pytest.fixture
-def no_aws_calls(monkeypatch):
-    """Any client creation fails the test: bad input must be refused before AWS is contacted."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("an AWS client was created for bad input")
-
-    monkeypatch.setattr(AnsibleAWSModule, "client", refuse)
 
 
 @pytest.mark.parametrize(

@@ -322,3 +322,104 @@ def test_a_secret_that_does_not_exist_fails_alone_before_any_change(secrets_flee
     payload, failure, _context = rotate_secrets(factory, clock, force=True, targets=targets)
     assert by_id(payload)["pazpaz/missing"]["error_code"] == "not_found" and "secret/pazpaz/missing" in failure
     assert by_id(payload)["pazpaz/jwt-signing-key"]["status"] == "rotated"
+
+
+# --- what a killed run leaves behind -------------------------------------------------------------------------------
+def put_pending(client, name, value, token):
+    return client.put_secret_value(SecretId=name, ClientRequestToken=token, SecretString=value, VersionStages=["AWSPENDING"])["VersionId"]
+
+
+def test_a_rotation_a_killed_run_left_pending_is_finished_and_a_foreign_or_young_one_is_not(
+    secrets_fleet, factory, clock, tmp_path, pazpaz_role, pg_server
+):
+    client = secrets_fleet.client("secretsmanager")
+    with freeze_time(clock.now()):
+        jwt = put_pending(client, "pazpaz/jwt-signing-key", "pending-jwt-key-0123456789", "steward-" + "a" * 32)
+        # Killed between apply and promote: the role already has the pending password, the secret the old one.
+        applied = json.dumps({"username": "pazpaz_app", "password": "applied-by-the-killed-run"})
+        database = put_pending(client, "pazpaz/database", applied, "steward-" + "b" * 32)
+        # Killed between promoting and taking AWSPENDING off: the current version carries both labels.
+        client.create_secret(Name="pazpaz/promoted", SecretString="old-value")
+        promoted = put_pending(client, "pazpaz/promoted", "promoted-value", "steward-" + "d" * 32)
+        stages = client.describe_secret(SecretId="pazpaz/promoted")["VersionIdsToStages"]
+        old = next(version for version, found in stages.items() if "AWSCURRENT" in found)
+        client.update_secret_version_stage(
+            SecretId="pazpaz/promoted", VersionStage="AWSCURRENT", MoveToVersionId=promoted, RemoveFromVersionId=old
+        )
+        client.create_secret(Name="pazpaz/foreign", SecretString="someone-elses-value")
+        foreign = put_pending(client, "pazpaz/foreign", "someone-elses-pending", "f" * 36)  # not steward's token
+    pg_server.psql("ALTER ROLE pazpaz_app PASSWORD 'applied-by-the-killed-run'")
+    targets = [*secret_targets(pg_options(pazpaz_role)), {"kind": "secret", "names": ["pazpaz/foreign", "pazpaz/promoted"]}]
+
+    clock.advance(300)  # younger than wait_timeout (10m): could be a run in progress, nothing touched
+    young, failure, _context = rotate_secrets(factory, clock, targets=targets)
+    codes = {r["id"]: r["error_code"] for r in young["resources"]}
+    pending = dict.fromkeys(("pazpaz/jwt-signing-key", "pazpaz/database", "pazpaz/foreign"), "pending")
+    assert failure and codes == {**pending, "pazpaz/promoted": None}  # promoted and young: not due, left as it is
+    assert factory.mutating_calls == []
+
+    clock.advance(DAY)  # a day later: the current versions are not due, but a half-done rotation is finished anyway
+    planned, _failure, _context = rotate_secrets(factory, clock, check_mode=True, targets=targets)
+    assert [by_id(planned)[name]["status"] for name in ("pazpaz/jwt-signing-key", "pazpaz/database")] == ["planned", "planned"]
+    assert "interrupted run" in by_id(planned)["pazpaz/database"]["message"] and factory.mutating_calls == []
+
+    payload, failure, _context = rotate_secrets(factory, clock, tmp_path, targets=targets)
+    resources = by_id(payload)
+    for name, version in (("pazpaz/jwt-signing-key", jwt), ("pazpaz/database", database)):
+        assert resources[name]["status"] == "rotated" and resources[name]["new_version"] == version, resources[name]
+        assert resources[name]["steps"][0].startswith(f"resumed: version {version}")
+        assert client.describe_secret(SecretId=name)["VersionIdsToStages"][version] == ["AWSCURRENT"]
+    assert "login with its password works" in resources["pazpaz/database"]["steps"][1]
+    assert resources["pazpaz/promoted"]["status"] == "rotated", resources["pazpaz/promoted"]
+    assert "taken off the current version" in resources["pazpaz/promoted"]["steps"][1]
+    assert client.describe_secret(SecretId="pazpaz/promoted")["VersionIdsToStages"][promoted] == ["AWSCURRENT"]
+    assert json.loads(current(secrets_fleet, "pazpaz/database"))["password"] == "applied-by-the-killed-run"
+    assert resources["pazpaz/foreign"]["error_code"] == "pending" and failure
+    assert "AWSPENDING" in client.describe_secret(SecretId="pazpaz/foreign")["VersionIdsToStages"][foreign]
+
+
+def test_a_killed_runs_pending_password_never_applied_is_abandoned_and_the_rotation_done_anew(secrets_fleet, factory, clock, pazpaz_role):
+    client = secrets_fleet.client("secretsmanager")
+    with freeze_time(clock.now()):
+        never_applied = put_pending(
+            client, "pazpaz/database", json.dumps({"username": "pazpaz_app", "password": "never-reached-the-role"}), "steward-" + "c" * 32
+        )
+    clock.advance(DAY)
+    targets = secret_targets(pg_options(pazpaz_role))[1:]
+    payload, failure, _context = rotate_secrets(factory, clock, targets=targets, postgres={"password": pazpaz_role["password"]})
+    assert failure is None, failure
+    (resource,) = payload["resources"]
+    assert resource["status"] == "rotated" and resource["new_version"] != never_applied
+    assert "never applied, AWSPENDING removed" in resource["steps"][1] and "new value put as AWSPENDING" in resource["steps"]
+    stages = client.describe_secret(SecretId="pazpaz/database")["VersionIdsToStages"]
+    assert stages.get(never_applied, []) == [] and stages[resource["new_version"]] == ["AWSCURRENT"]
+    password = json.loads(current(secrets_fleet, "pazpaz/database"))["password"]
+    assert can_log_in(pazpaz_role, "pazpaz_app", password, "postgres")[0]
+
+
+def test_a_key_a_killed_run_made_but_never_stored_is_deleted_and_the_rotation_done_anew(users, factory, clock, tmp_path):
+    iam = users.client("iam")
+    first = keys(users, "pazpaz-s3")
+    clock.advance(95 * DAY)
+    with freeze_time(clock.now()):
+        iam.tag_user(UserName="pazpaz-s3", Tags=[{"Key": "steward:rotating", "Value": f"deadbeef0000 {clock.now():%Y-%m-%dT%H:%M:%SZ}"}])
+        orphan = iam.create_access_key(UserName="pazpaz-s3")["AccessKey"]["AccessKeyId"]  # its secret died with the run
+    clock.advance(3600)
+    # Another user's rotation is in progress right now (its tag is a minute old): not touched.
+    iam.tag_user(UserName="pazpaz-backup", Tags=[{"Key": "steward:rotating", "Value": f"cafe00000000 {clock.now():%Y-%m-%dT%H:%M:%SZ}"}])
+    backup_keys = keys(users, "pazpaz-backup")
+
+    planned, _failure, _context = rotate_keys(factory, clock, check_mode=True)
+    assert f"{orphan}: made by an interrupted run" in by_id(planned)["pazpaz-s3"]["message"] and factory.mutating_calls == []
+
+    payload, failure, _context = rotate_keys(factory, clock, tmp_path)
+    resources = by_id(payload)
+    assert resources["pazpaz-s3"]["status"] == "rotated", resources["pazpaz-s3"]
+    assert resources["pazpaz-backup"]["error_code"] == "in_progress" and "cafe00000000" in resources["pazpaz-backup"]["error"]
+    assert failure and keys(users, "pazpaz-backup") == backup_keys
+    after = keys(users, "pazpaz-s3")
+    stored = json.loads(users.client("secretsmanager").get_secret_value(SecretId="iam/pazpaz-s3/access-key")["SecretString"])
+    assert orphan not in after and set(after) == set(first) | {stored["AccessKeyId"]}
+    assert {tag["Key"] for tag in iam.list_user_tags(UserName="pazpaz-s3")["Tags"]} == {"rotation"}
+    done = {entry["action"] for entry in resources["pazpaz-s3"]["done"]}
+    assert {"deleted (made by an interrupted run, never stored)", "created"} <= done

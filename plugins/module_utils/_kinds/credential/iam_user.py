@@ -23,6 +23,9 @@ from ansible_collections.steward.maintenance.plugins.module_utils._model import 
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
 ACTIVE, INACTIVE = "Active", "Inactive"
+# On the user while a rotation of ours is between CreateAccessKey and the new key stored: a run killed there leaves
+# it behind, and the next run knows the unstored key is ours to delete.
+ROTATING_TAG = "steward:rotating"
 
 
 class IAMUserKind(CredentialKind):
@@ -33,6 +36,7 @@ class IAMUserKind(CredentialKind):
     service = "iam"
     arn_pattern = r"^arn:aws[\w-]*:iam::\d{12}:user/.+$"
     not_found_codes = ("NoSuchEntity",)
+    rotating_tag = ROTATING_TAG
     option_spec = {
         "path": OptionSpec(
             default="/", pattern=r"^/([\x21-\x7e]*/)?$", description="IAM path prefix the listing (patterns, tags) looks under"
@@ -68,7 +72,26 @@ class IAMUserKind(CredentialKind):
                 used = self.client.get_access_key_last_used(AccessKeyId=key["AccessKeyId"]).get("AccessKeyLastUsed") or {}
                 last_used = as_utc(used["LastUsedDate"]) if used.get("LastUsedDate") else None
                 credentials.append(Credential(key["AccessKeyId"], as_utc(key["CreateDate"]), key["Status"], last_used))
-        return CredentialHolder(self.name, selected.id, user.get("Arn"), credentials)
+        tags = {tag["Key"]: tag["Value"] for tag in user.get("Tags") or []}
+        return CredentialHolder(self.name, selected.id, user.get("Arn"), credentials, {"rotating": tags.get(ROTATING_TAG)})
+
+    def mark_rotating(self, holder: CredentialHolder, marker: str) -> None:
+        """Say on the user that a new key is being made and stored (``marker``: the run and the time)."""
+        self.client.tag_user(UserName=holder.id, Tags=[{"Key": ROTATING_TAG, "Value": marker}])
+
+    def unmark_rotating(self, holder: CredentialHolder) -> None:
+        self.client.untag_user(UserName=holder.id, TagKeys=[ROTATING_TAG])
+
+    def stored_key_ids(self, secret_name: str) -> set[str]:
+        """Every key id ``store`` put into the secret, from its versions' tokens (none when there is no such secret)."""
+        try:
+            described = self.clients.client("secretsmanager").describe_secret(SecretId=secret_name)
+        except Exception as error:
+            if error_code(error) == "ResourceNotFoundException":
+                return set()
+            raise
+        prefix = "steward-access-key-"
+        return {token.removeprefix(prefix) for token in described.get("VersionIdsToStages") or {} if token.startswith(prefix)}
 
     def create_key(self, holder: CredentialHolder) -> tuple[str, str]:
         """(the new key's id, its secret): the secret only ever goes to ``store`` and the run's secret values."""
