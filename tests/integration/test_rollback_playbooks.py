@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from conftest import ROOT, assert_awx_job, ledger_records
 from deployables import Endpoint, HealthEndpoint, bad_release, live_state, seed_demo_deployables, task_definition_arn
+from fleet import create_table
 
 PRE_DEPLOY, ROLLBACK = (ROOT / "playbooks" / name for name in ("pre_deploy.yml", "rollback.yml"))
 CHECKPOINT_TASK = "Record the known-good state of the selected services and aliases"
@@ -28,7 +29,9 @@ def deployables_vars(ledger) -> dict:
 
 def seed_pre_deploy_fleet(endpoint: str, api) -> None:
     """The demo's backend and API, and the two tables pre_deploy.yml backs up."""
-    seed_pre_deploy_fleet(endpoint, api)
+    seed_demo_deployables(endpoint)
+    create_table(api, "pazpaz-visits", {}, items=5)
+    create_table(api, "network-visualizer-topology", {}, items=5)
 
 
 def pre_deploy_backups(api) -> list[str]:
