@@ -59,8 +59,11 @@ THROTTLING_CODES = frozenset(
 REFUSED, AMBIGUOUS, EXISTS, FINAL = "refused", "ambiguous", "exists", "final"
 
 
-def _code(error: BaseException) -> str:
-    return str(getattr(error, "response", {}).get("Error", {}).get("Code", "")) if isinstance(error, ClientError) else ""
+def error_code(error: BaseException) -> str | None:
+    """The AWS error code of a ClientError, else None (``_kinds._base`` and every adapter use this one)."""
+    if isinstance(error, ClientError) and hasattr(error, "response"):
+        return error.response.get("Error", {}).get("Code")
+    return None
 
 
 def _status(error: BaseException) -> int:
@@ -73,7 +76,7 @@ def outcome_of(error: BaseException) -> str:
     if isinstance(error, (EndpointConnectionError, ConnectTimeoutError)):
         return REFUSED  # the connection was never made: the request never reached the server
     if isinstance(error, ClientError):
-        code = _code(error)
+        code = error_code(error) or ""
         if code in THROTTLING_CODES or _status(error) == 429:
             return REFUSED
         if "AlreadyExists" in code or "AlreadyOwned" in code or code in ("ResourceInUseException", "ResourceExistsException"):
@@ -129,7 +132,7 @@ def put_new_object(client: Any, **request: Any) -> None:
     try:
         client.put_object(IfNoneMatch="*", **request)
     except ClientError as error:
-        if _code(error) not in ("PreconditionFailed", "412"):
+        if error_code(error) not in ("PreconditionFailed", "412"):
             raise
         body = request["Body"].encode() if isinstance(request["Body"], str) else request["Body"]
         if retried(error) and client.get_object(Bucket=request["Bucket"], Key=request["Key"])["Body"].read() == body:
@@ -148,7 +151,7 @@ def delete_once(delete: Callable[[], Any], not_found_codes: tuple[str, ...] | fr
     try:
         delete()
     except ClientError as error:
-        if _code(error) not in not_found_codes:
+        if error_code(error) not in not_found_codes:
             raise
         return retried(error)
     return True

@@ -21,13 +21,13 @@ from typing import Any, ClassVar, TypeVar
 from ansible_collections.steward.maintenance.plugins.module_utils._clients import ClientFactory
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
 from ansible_collections.steward.maintenance.plugins.module_utils._retry_safe import create_once as retry_safe_create
-from ansible_collections.steward.maintenance.plugins.module_utils._retry_safe import delete_once
+from ansible_collections.steward.maintenance.plugins.module_utils._retry_safe import delete_once, error_code
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
 try:
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError
 except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
-    BotoCoreError = ClientError = Exception  # type: ignore[assignment,misc]
+    BotoCoreError = Exception  # type: ignore[assignment,misc]
 
 # Every kind's "no such resource" codes (each kind declares its own in ``not_found_codes``; they are gathered here
 # as the kinds are defined), so any failure with one of them is reported with the one short code ``not_found``.
@@ -49,12 +49,6 @@ class SelectionIncomplete(ResourceError):
     def __init__(self, message: str, known: list[str], code: str = "error") -> None:
         super().__init__(message, code)
         self.known = known
-
-
-def error_code(error: BaseException) -> str | None:
-    if isinstance(error, ClientError) and hasattr(error, "response"):
-        return error.response.get("Error", {}).get("Code")
-    return None
 
 
 def describe_error(error: BaseException) -> tuple[str, str]:
