@@ -90,10 +90,12 @@ bench: collection
 	$(BIN)/python bench/bench_ledger.py
 	$(BIN)/python bench/cadence_costs.py
 
-# Each family's doc fragment and the preflight role's entry points are rendered from the registries first, then every module's docs.
+# Each family's doc fragment and the preflight role's entry points are rendered from the registries first, each cadence's
+# IAM policy (docs/iam/) from its roles' policies, then every module's docs.
 docs: collection
 	$(BIN)/python tools/render_doc_fragments.py
 	$(BIN)/python tools/render_preflight_specs.py
+	$(BIN)/python tools/render_iam_policies.py
 	for module in backup backup_info backup_retention restore_test checkpoint rollback secret_rotation access_key_rotation log_retention health_check ledger_info; do \
 		$(BIN)/ansible-doc steward.maintenance.$$module || exit 1; \
 	done

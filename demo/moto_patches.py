@@ -73,3 +73,24 @@ def secret_version_dates() -> None:
 
     list_secret_version_ids._steward_dates = True  # type: ignore[attr-defined]
     backend_class.list_secret_version_ids = list_secret_version_ids
+
+
+def sign_empty_payloads() -> None:
+    """IAM enforcement (the least-privilege tests): moto recomputes a request's signature over ``body or params``, so
+    a REST call without a body (Lambda's GetAlias, GetFunctionConfiguration, ListAliases) is checked against a
+    payload it never had and refused with SignatureDoesNotMatch. AWS signs the payload sent: an empty one here."""
+    from moto.iam import access_control
+
+    request_class = access_control.IAMRequestBase
+    if getattr(request_class._create_aws_request, "_steward_signs", False):
+        return
+    original = request_class._create_aws_request
+
+    def _create_aws_request(self: Any) -> Any:
+        request = original(self)
+        if not self._body and self._method in ("GET", "HEAD", "DELETE"):
+            request.data = b""
+        return request
+
+    _create_aws_request._steward_signs = True  # type: ignore[attr-defined]
+    request_class._create_aws_request = _create_aws_request

@@ -6,8 +6,9 @@ that makes AssumeRole of some roles fail with AccessDenied as AWS's does (POST /
 moto stamps every backup, snapshot and key with the time it is made, and the moto server has no way to
 backdate them. Retention, RPO and key-age logic need histories, so the demo, the tests and the benchmark
 seed them by moving this server's clock (freezegun, ticking from the given time) before each day's
-backups, and back to real time afterwards. ECS deployments settle as AWS's do (moto_patches.py). Listens on the
-loopback address only.
+backups, and back to real time afterwards. ECS deployments settle as AWS's do, and bodiless REST calls pass IAM
+enforcement's signature check (moto_patches.py); with IAM enforcement on, JSON-protocol services' refusals are
+answered in JSON as AWS's are (json_access_denied). Listens on the loopback address only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from urllib.parse import parse_qs
 from freezegun import freeze_time
 from moto.moto_server.threaded_moto_server import MotoRequestHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from moto_patches import secret_version_dates, settle_ecs_deployments
+from moto_patches import secret_version_dates, settle_ecs_deployments, sign_empty_payloads
 from werkzeug.serving import run_simple
 
 CLOCK_PATH = "/_steward/clock"
@@ -100,6 +101,8 @@ class TimewarpApp:
                     self._freezer.start()
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps({"now": now}).encode()]
+        if environ.get("HTTP_X_AMZ_TARGET") or environ.get("PATH_INFO", "").startswith("/2015-03-31/"):
+            return json_access_denied(self.moto, environ, start_response)
         return self.moto(environ, start_response)
 
     def _refused_arn(self, environ: dict) -> str | None:
@@ -110,6 +113,33 @@ class TimewarpApp:
             return arn if arn in self.refused_roles else None
 
 
+_XML_ERROR = re.compile(rb"<Code>(AccessDenied|SignatureDoesNotMatch|InvalidClientTokenId)</Code><Message>(.*?)</Message>", re.S)
+
+
+def json_access_denied(app, environ, start_response):
+    """moto answers IAM enforcement's refusals in XML whatever the service; JSON services (DynamoDB, Secrets Manager,
+    Lambda, ...) answer AWS's ``AccessDeniedException`` in JSON, and botocore parses nothing else: without this a
+    refused call reads as ``403: <?xml ...`` instead of naming the action refused."""
+    captured: dict = {}
+
+    def capture(status, headers, exc_info=None):
+        captured.update(status=status, headers=headers)
+        return lambda data: None
+
+    body = b"".join(app(environ, capture))
+    found = _XML_ERROR.search(body) if captured["status"].startswith(("401", "403")) else None
+    if not found:
+        start_response(captured["status"], captured["headers"])
+        return [body]
+    code = {b"AccessDenied": "AccessDeniedException", b"SignatureDoesNotMatch": "InvalidSignatureException"}.get(
+        found.group(1), "UnrecognizedClientException"
+    )
+    answer = json.dumps({"__type": code, "message": found.group(2).decode()}).encode()
+    headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code), ("Content-Length", str(len(answer)))]
+    start_response(captured["status"], headers)
+    return [answer]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -117,6 +147,7 @@ def main() -> None:
     args = parser.parse_args()
     settle_ecs_deployments()
     secret_version_dates()
+    sign_empty_payloads()
     run_simple(args.host, args.port, TimewarpApp(), threaded=True, request_handler=MotoRequestHandler)
 
 

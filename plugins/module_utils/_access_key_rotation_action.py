@@ -25,6 +25,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base i
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.credential._protocol import Credential, CredentialHolder
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._results import ResourceResult, failure_message, summarise
+from ansible_collections.steward.maintenance.plugins.module_utils._retry_safe import FINAL, error_code, outcome_of
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import Target, parse_targets
 
 ACTION = "access_key_rotation"
@@ -184,7 +185,15 @@ def _apply(context: Context, adapter: Any, request: AccessKeyRequest, user: _Use
     if plan.create:  # type: ignore[union-attr]
         # Until the key is stored, the user says so: a run killed in between leaves the next run the way to find it.
         adapter.mark_rotating(holder, f"{context.run_id} {context.clock.now():%Y-%m-%dT%H:%M:%SZ}")
-        key_id, key_secret = adapter.create_key(holder)
+        try:
+            key_id, key_secret = adapter.create_key(holder)
+        except Exception as error:
+            # AWS refused it (AccessDenied, a quota): nothing was made (what an earlier attempt whose answer was lost
+            # made is deleted before a retry), so the user is left as it was. Any other failure may have made a key:
+            # the mark stays, and the next run after the in-flight window deletes that key.
+            if outcome_of(error) == FINAL and error_code(error) is not None:
+                adapter.unmark_rotating(holder)
+            raise
         context.secrets.declare(key_secret)
         user.done.append({"key": key_id, "action": "created"})
         secret_name = request.secret_name.replace("{user}", holder.id)  # type: ignore[union-attr]

@@ -8,6 +8,10 @@ Each AWS request (not the moto wrapper's ``/_steward/`` routes) draws one fault,
 - ``lost``: the request is forwarded and done by the server, and the connection closed before its answer —
   the one fault a client cannot tell from ``drop``, and the one that makes a blind retry do a write twice.
 
+``lose_first`` names writes (``service:Operation``) whose first request always loses its answer, on top of the
+random draws: requests from a run's worker threads reach the proxy in no fixed order, so a seed alone cannot promise
+that a given write is hit, and a test of retry safety must be sure each kind of write was.
+
 ``hold(matches)`` stops the requests a test names at the proxy (never forwarded, never answered) and tells the test
 when the first arrives: the moment to SIGKILL the run, exactly before that write (logged with fault ``held``).
 
@@ -88,11 +92,17 @@ def _throttling(protocol: str) -> tuple[int, dict[str, str], bytes]:
 class FaultProxy:
     """``with FaultProxy(moto.url, rates) as proxy:`` point clients at ``proxy.url``; ``proxy.log`` has every request.
 
-    ``write_rates``, when given, are the rates for writes (any operation not read-only) instead of ``rates``.
+    ``write_rates``, when given, are the rates for writes (any operation not read-only) instead of ``rates``;
+    ``lose_first``: operations whose first request loses its answer whatever the draw.
     """
 
     def __init__(
-        self, upstream: str, rates: dict[str, float] | None = None, seed: int = 14, write_rates: dict[str, float] | None = None
+        self,
+        upstream: str,
+        rates: dict[str, float] | None = None,
+        seed: int = 14,
+        write_rates: dict[str, float] | None = None,
+        lose_first: tuple[str, ...] = (),
     ) -> None:
         unknown = (set(rates or {}) | set(write_rates or {})) - set(FAULTS)
         if unknown:
@@ -100,6 +110,7 @@ class FaultProxy:
         self.rates = dict(rates or {})
         self.write_rates = dict(write_rates) if write_rates is not None else self.rates
         self.log: list[Request] = []
+        self._lose_first = set(lose_first)
         self._upstream = urlsplit(upstream)
         self._random = random.Random(seed)
         self._lock = threading.Lock()
@@ -125,6 +136,10 @@ class FaultProxy:
 
     def operations(self) -> Counter[str]:
         return Counter(request.operation for request in self.log)
+
+    def lost_writes(self) -> set[str]:
+        """The writes at least one of whose answers was lost."""
+        return {request.operation for request in self.log if request.fault == "lost" and not is_read_only(request.operation)}
 
     def writes(self) -> list[str]:
         return sorted({request.operation for request in self.log if not is_read_only(request.operation)})
@@ -155,6 +170,9 @@ class FaultProxy:
         if path.startswith("/_steward/"):
             return None
         with self._lock:
+            if operation in self._lose_first:
+                self._lose_first.discard(operation)
+                return "lost"
             roll = self._random.random()
         rates = self.rates if is_read_only(operation) else self.write_rates
         for fault in FAULTS:

@@ -2,18 +2,19 @@
 AWX-style rerun, asserting on AWS state, the ledger and the report afterwards: nothing made twice, nothing kept
 deleted, nothing left behind, nothing claimed that did not happen.
 
-Each test checks the proxy really lost answers of writes: a run that happened to draw none would prove nothing.
+Besides the random 20%, the first request of each write a cadence makes loses its answer (``lose_first``): worker
+threads reach the proxy in no fixed order, so a seed alone cannot promise each kind of write is retried blind, and a
+run that happened to draw none would prove nothing. Each test checks those losses happened.
 """
 
 from __future__ import annotations
 
 import json
 
-import pytest
 from conftest import ROOT, ledger_records
 from credentials import seed_demo_credentials
 from deployables import Endpoint
-from fault_proxy import TWENTY_PERCENT, WRITES_LOSE_ANSWERS, FaultProxy, is_read_only
+from fault_proxy import TWENTY_PERCENT, WRITES_LOSE_ANSWERS, FaultProxy
 from fleet import scratch_leftovers, seed_demo_fleet
 from test_backup_playbooks import steward_backups
 from test_retention_playbooks import EXPECTED, TARGETS, days_left, seed_retention_fleet
@@ -23,29 +24,44 @@ DAILY, WEEKLY, QUARTERLY = (ROOT / "playbooks" / name for name in ("daily.yml", 
 BACKUP_TASK, RESTORE_TASK = "Back up the selected fleet", "Restore-test the selected fleet"
 
 
-@pytest.fixture
-def faulty(moto):
-    with FaultProxy(moto.url, TWENTY_PERCENT, seed=2026) as proxy:
-        yield proxy
+BACKUP_WRITES = ("dynamodb:CreateBackup", "rds:CreateDBSnapshot", "rds:CreateDBClusterSnapshot", "ec2:CreateSnapshot")
+RESTORE_WRITES = (
+    "dynamodb:RestoreTableFromBackup",
+    "rds:RestoreDBInstanceFromDBSnapshot",
+    "rds:RestoreDBClusterFromSnapshot",
+    "ec2:CreateVolume",
+    "dynamodb:DeleteTable",
+    "rds:DeleteDBInstance",
+    "rds:DeleteDBCluster",
+    "ec2:DeleteVolume",
+)
+RETENTION_WRITES = ("dynamodb:DeleteBackup", "rds:DeleteDBSnapshot", "rds:DeleteDBClusterSnapshot", "ec2:DeleteSnapshot")
+ROTATION_WRITES = ("secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage", "iam:CreateAccessKey")
 
 
-def lost_writes(proxy: FaultProxy) -> list[str]:
-    return [request.operation for request in proxy.log if request.fault == "lost" and not is_read_only(request.operation)]
+def faulty_proxy(moto, seed: int, lose_first: tuple[str, ...], **rates) -> FaultProxy:
+    return FaultProxy(moto.url, TWENTY_PERCENT, seed=seed, lose_first=lose_first, **rates)
 
 
-def test_daily_under_faults_backs_up_every_resource_exactly_once(api, endpoint, play, tmp_path, demo_vars, faulty):
+def assert_lost(proxy: FaultProxy, writes: tuple[str, ...]) -> None:
+    missed = set(writes) - proxy.lost_writes()
+    assert not missed, f"these writes never lost an answer: {sorted(missed)}; made: {proxy.writes()}"
+
+
+def test_daily_under_faults_backs_up_every_resource_exactly_once(api, endpoint, play, tmp_path, demo_vars, moto):
     seed_demo_fleet(endpoint)
     ledger = tmp_path / "ledger"
     extravars = {**demo_vars, "steward_ledger": str(ledger)}
 
-    first = play(DAILY, extravars, via=faulty.url)
-    assert first.rc == 0, first.stdout[-3000:]
-    assert first.result(BACKUP_TASK)["summary"]["created"] == 10
-    rerun = play(DAILY, extravars, via=faulty.url)  # an AWX retry of the job: must add nothing
-    assert rerun.rc == 0, rerun.stdout[-3000:]
-    assert rerun.result(BACKUP_TASK)["summary"]["created"] == 0
+    with faulty_proxy(moto, 2026, BACKUP_WRITES) as faulty:
+        first = play(DAILY, extravars, via=faulty.url)
+        assert first.rc == 0, first.stdout[-3000:]
+        assert first.result(BACKUP_TASK)["summary"]["created"] == 10
+        rerun = play(DAILY, extravars, via=faulty.url)  # an AWX retry of the job: must add nothing
+        assert rerun.rc == 0, rerun.stdout[-3000:]
+        assert rerun.result(BACKUP_TASK)["summary"]["created"] == 0
 
-    assert lost_writes(faulty), f"no write lost its answer: {faulty.faults()}"
+    assert_lost(faulty, BACKUP_WRITES)
     backups = steward_backups(api)
     assert {kind: len(names) for kind, names in backups.items()} == {"dynamodb": 3, "rds": 2, "aurora": 1, "ebs": 2, "s3": 1}
     created = [r for r in ledger_records(ledger) if r["action"] == "backup" and r["status"] == "created"]
@@ -62,12 +78,12 @@ def test_retention_under_faults_deletes_exactly_the_plan(api, endpoint, play, tm
     volume = seed_retention_fleet(api, moto)
     ledger = tmp_path / "ledger"
     extravars = {"steward_targets": TARGETS, "steward_ledger": str(ledger)}
-    with FaultProxy(moto.url, TWENTY_PERCENT, seed=7) as proxy:
+    with faulty_proxy(moto, 7, RETENTION_WRITES) as proxy:
         applied = play("retention.yml", extravars, via=proxy.url)
         assert applied.rc == 0, applied.stdout[-3000:]
         rerun = play("retention.yml", extravars, via=proxy.url)
         assert rerun.rc == 0 and rerun.result("Apply retention")["changed"] is False, rerun.stdout[-3000:]
-    assert [op for op in lost_writes(proxy) if "Delete" in op], f"no delete lost its answer: {proxy.faults()}"
+    assert_lost(proxy, RETENTION_WRITES)
     assert days_left(api, volume) == {kind: EXPECTED for kind in TARGETS_KINDS}
     records = [r for r in ledger_records(ledger) if r["action"] == "backup_retention"]
     assert len(records) == 5 * 79 and {r["status"] for r in records} == {"deleted"}, {r["status"] for r in records}
@@ -78,20 +94,21 @@ def test_retention_under_faults_deletes_exactly_the_plan(api, endpoint, play, tm
 TARGETS_KINDS = ("dynamodb", "rds", "aurora", "ebs", "s3")
 
 
-def test_weekly_under_faults_tests_every_backup_and_leaves_no_scratch(api, endpoint, play, tmp_path, demo_vars, pg_server, faulty):
+def test_weekly_under_faults_tests_every_backup_and_leaves_no_scratch(api, endpoint, play, tmp_path, demo_vars, pg_server, moto):
     seed_demo_fleet(endpoint)
     ledger = tmp_path / "ledger"
     extravars = {**demo_vars, "steward_ledger": str(ledger)}
     assert play(DAILY, extravars).rc == 0
 
-    weekly = play(WEEKLY, extravars, via=faulty.url)
-    assert weekly.rc == 0, weekly.stdout[-3000:]
-    tested = weekly.result(RESTORE_TASK)["summary"]
-    assert tested["passed"] == 10 and tested["failed"] == 0, tested
-    rerun = play(WEEKLY, extravars, via=faulty.url)
-    assert rerun.rc == 0 and rerun.result(RESTORE_TASK)["changed"] is False, rerun.stdout[-3000:]
+    with faulty_proxy(moto, 2026, RESTORE_WRITES) as faulty:
+        weekly = play(WEEKLY, extravars, via=faulty.url)
+        assert weekly.rc == 0, weekly.stdout[-3000:]
+        tested = weekly.result(RESTORE_TASK)["summary"]
+        assert tested["passed"] == 10 and tested["failed"] == 0, tested
+        rerun = play(WEEKLY, extravars, via=faulty.url)
+        assert rerun.rc == 0 and rerun.result(RESTORE_TASK)["changed"] is False, rerun.stdout[-3000:]
 
-    assert lost_writes(faulty), f"no write lost its answer: {faulty.faults()}"
+    assert_lost(faulty, RESTORE_WRITES)
     assert scratch_leftovers(api) == [] and pg_server.scratch_databases() == []
     verdicts = [r for r in ledger_records(ledger) if r["action"] == "restore_test" and r["verdict"] is not None]
     assert len(verdicts) == 10 and {r["verdict"] for r in verdicts} == {"passed"}
@@ -106,9 +123,9 @@ def test_quarterly_under_faults_rotates_each_credential_exactly_once(moto, endpo
     keys_before = {user: {k["AccessKeyId"] for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]} for user in seeded.users}
     extravars = rotation_vars(demo_vars, tmp_path / "ledger")
 
-    # A rotation makes a dozen writes: every fifth loses its answer (reads get the 20% mix), so each kind of write
-    # is retried blind at least once in most runs, and the assertion below makes sure some were.
-    with FaultProxy(moto.url, TWENTY_PERCENT, seed=2026, write_rates=WRITES_LOSE_ANSWERS) as faulty:
+    # A rotation makes a dozen writes: every fifth loses its answer (reads get the 20% mix), and the first of each
+    # kind below always does.
+    with faulty_proxy(moto, 2026, ROTATION_WRITES, write_rates=WRITES_LOSE_ANSWERS) as faulty:
         quarterly = play(QUARTERLY, extravars, via=faulty.url)
         assert quarterly.rc == 0, quarterly.stdout[-3000:]
         assert quarterly.result(SECRETS_TASK)["summary"]["rotated"] == 2 and quarterly.result(KEYS_TASK)["summary"]["rotated"] == 2
@@ -116,7 +133,7 @@ def test_quarterly_under_faults_rotates_each_credential_exactly_once(moto, endpo
         assert rerun.rc == 0, rerun.stdout[-3000:]
         assert rerun.result(SECRETS_TASK)["summary"]["rotated"] == 0 and rerun.result(KEYS_TASK)["summary"]["rotated"] == 0
 
-    assert lost_writes(faulty), f"no write lost its answer: {faulty.faults()}"
+    assert_lost(faulty, ROTATION_WRITES)
     for name in due:
         stages = secrets.describe_secret(SecretId=name)["VersionIdsToStages"]
         # One new version, current; the old current now previous; no pending left half-way.

@@ -4,6 +4,7 @@ postgres apply path against the real PostgreSQL the tests run; ages on the injec
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from conftest import make_context
@@ -423,3 +424,29 @@ def test_a_key_a_killed_run_made_but_never_stored_is_deleted_and_the_rotation_do
     assert {tag["Key"] for tag in iam.list_user_tags(UserName="pazpaz-s3")["Tags"]} == {"rotation"}
     done = {entry["action"] for entry in resources["pazpaz-s3"]["done"]}
     assert {"deleted (made by an interrupted run, never stored)", "created"} <= done
+
+
+def test_a_key_aws_refuses_to_make_leaves_the_user_as_it_was_and_the_next_run_rotates(users, factory, clock, tmp_path):
+    """AccessDenied on CreateAccessKey (a policy without it): nothing was made, so the user's steward:rotating mark
+    is taken off again; left on, it would block every run for the in-flight window."""
+    iam = users.client("iam")
+    clock.advance(95 * DAY)
+    before = keys(users, "pazpaz-s3")
+    message = "User: arn:aws:iam::123456789012:user/ops is not authorized to perform: iam:CreateAccessKey"
+    denied = {"Error": {"Code": "AccessDenied", "Message": message}, "ResponseMetadata": {"HTTPStatusCode": 403}}
+    refusing = [True]
+
+    def refuse(**_: object) -> tuple[object, dict] | None:
+        return (SimpleNamespace(status_code=403, headers={}), denied) if refusing[0] else None
+
+    users.events.register("before-call.iam.CreateAccessKey", refuse)
+    payload, failure, _context = rotate_keys(factory, clock, tmp_path)
+    refused = by_id(payload)["pazpaz-s3"]
+    assert refused["status"] == "failed" and "iam:CreateAccessKey" in refused["error"] and failure
+    assert keys(users, "pazpaz-s3") == before
+    assert {tag["Key"] for tag in iam.list_user_tags(UserName="pazpaz-s3")["Tags"]} == {"rotation"}
+
+    refusing[0] = False
+    clock.advance(60)  # well inside the in-flight window a mark left behind would have opened
+    payload, failure, _context = rotate_keys(factory, clock, tmp_path)
+    assert failure is None and by_id(payload)["pazpaz-s3"]["status"] == "rotated", payload
