@@ -14,13 +14,14 @@ export PATH := $(BIN):$(PATH)
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help venv collection postgres chromium faketime demo test lint ruff ansible-lint sanity unit integration molecule bench docs clean
+.PHONY: help venv collection postgres chromium faketime demo test lint ruff ansible-lint sanity unit integration molecule bench bench-detail docs clean
 
 help:
 	@echo "make demo   set up, start a moto server on 127.0.0.1, seed a fleet, run the daily (twice), weekly and monthly plays"
 	@echo "make test   set up and run every check: ruff, ansible-lint, ansible-test sanity, unit, integration, molecule"
 	@echo "            (installs Debian's postgresql when missing; tests run their own cluster on 127.0.0.1)"
-	@echo "make bench  time backup of 600 resources and retention of 1,150 snapshots: ansible-playbook vs a boto3 loop"
+	@echo "make bench  six scenarios (backup, prune, restore tests, the daily cadence, rollback, rotation): steward vs an"
+	@echo "            8-thread boto3 floor and the amazon.aws loop playbook; wall time, API calls, peak memory, ratios"
 
 venv: $(VENV)/.installed
 
@@ -84,7 +85,12 @@ integration: collection postgres chromium faketime
 molecule: collection
 	$(BIN)/python tests/molecule/run_molecule.py
 
+# Six scenarios side by side (the boto3 floor, steward, the amazon.aws loop where one exists): docs/performance.md.
 bench: collection
+	$(BIN)/python bench/bench_all.py --json $(BUILD)/bench.json
+
+# The deeper looks: marginal cost with medians of three (backup, retention), the ledger, each cadence's calls.
+bench-detail: collection
 	$(BIN)/python bench/bench_backup.py
 	$(BIN)/python bench/bench_retention.py
 	$(BIN)/python bench/bench_ledger.py

@@ -71,7 +71,7 @@ def cadence_policy(playbook: Path) -> dict[str, Any]:
             key = (statement["Sid"], tuple(resources))
             into = merged.setdefault(key, {"Sid": statement["Sid"], "Effect": "Allow", "Action": [], "Resource": statement["Resource"]})
             into["Action"] = sorted(set(into["Action"]) | set(statement["Action"]))
-    sids = [sid for sid, _ in merged]
+    sids = [key[0] for key in merged]
     for sid in set(sids):
         if sids.count(sid) > 1:
             raise SystemExit(f"{playbook.name}: two role policies use Sid {sid!r} for different resources; rename one")

@@ -54,7 +54,8 @@ def role_actions() -> dict[str, set[str]]:
 
 
 def test_the_cadence_policies_are_rendered_from_the_role_policies():
-    run = subprocess.run([sys.executable, str(ROOT / "tools" / "render_iam_policies.py"), "--check"], capture_output=True, text=True)
+    command = [sys.executable, str(ROOT / "tools" / "render_iam_policies.py"), "--check"]
+    run = subprocess.run(command, capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
 
 
