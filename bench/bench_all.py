@@ -11,8 +11,8 @@ the other's garbage):
   loop, over at most ``--aws-loop-limit`` resources (at Ansible's pace of a task per resource, the full fleet would
   take most of an hour); its cost is compared per resource.
 
-For each: wall time, API calls the server answered (by operation, per resource), peak memory (the largest process of
-the side: ``ru_maxrss`` from ``wait4``, which covers the side's child processes) and the ratios to the floor. Before
+For each: wall time, API calls the server answered (by operation, per resource), peak memory (all the side's
+processes together, sampled: see PeakMemory) and the ratios to the floor. Before
 any figure is printed the sides' work is compared: the same number of backups made, deleted, restores verified,
 services rolled back or secrets rotated, or the benchmark stops.
 
@@ -27,6 +27,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -244,18 +245,66 @@ class Side:
         return sum(self.calls.values())
 
 
+class PeakMemory(threading.Thread):
+    """The peak of a process tree's memory, all its processes together: their proportional set sizes (PSS, so pages
+    that Ansible's forked workers share are counted once) summed every 100 ms. Not ``ru_maxrss``: a child forked from
+    this (large) process inherits its high-water mark, which would make every side look as big as the benchmark."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root, self.peak_kib, self._stop_event = root, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.peak_kib = max(self.peak_kib, sum(pss_kib(pid) for pid in tree(self.root)))
+            self._stop_event.wait(0.1)
+
+    def stop(self) -> float:
+        self._stop_event.set()
+        self.join()
+        return self.peak_kib / 1024
+
+
+def tree(root: int) -> list[int]:
+    """``root`` and its descendants, from each process's parent in /proc/<pid>/stat."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        found += frontier
+    return found
+
+
+def pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass  # exited, or not ours to read
+    return 0
+
+
 def measured(command: list[str], env: dict[str, str], scratch: Path) -> tuple[float, float, str]:
-    """Run ``command``; (wall seconds, peak RSS of it and its children in MiB, its stdout). Exits on failure."""
+    """Run ``command``; (wall seconds, peak memory of it and its children in MiB, its stdout). Exits on failure."""
     out, err = scratch / "stdout", scratch / "stderr"
     with out.open("w") as stdout, err.open("w") as stderr:
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, stdout=stdout, stderr=stderr)
-        _pid, status, usage = os.wait4(process.pid, 0)
+        memory = PeakMemory(process.pid)
+        memory.start()
+        process.wait()
         seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
+        peak = memory.stop()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command[:3])} failed ({process.returncode}):\n{out.read_text()[-3000:]}\n{err.read_text()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, out.read_text()
+    return seconds, peak, out.read_text()
 
 
 def playbook_env(url: str) -> dict[str, str]:
@@ -289,7 +338,7 @@ def run_side(side: str, scenario: Scenario, n: int, scratch: Path, aws_loop_limi
             if side == "steward":
                 extravars |= scenario.extravars(n)
             else:
-                extravars |= {"aws_loop_limit": aws_loop_limit, **scenario.aws_loop_vars(server.url)}
+                extravars |= {"aws_loop_limit": aws_loop_limit, "bench_size": n, **scenario.aws_loop_vars(server.url)}
                 server.calls(reset=True)
             ansible_playbook = str(Path(sys.executable).with_name("ansible-playbook"))
             command = [ansible_playbook, "-i", "localhost,", "-e", json.dumps(extravars), str(playbook)]
@@ -307,8 +356,10 @@ def run_side(side: str, scenario: Scenario, n: int, scratch: Path, aws_loop_limi
 
 
 def by_operation(calls: dict[str, int], items: int) -> str:
+    """Each operation's calls per resource, most first; the fleet-wide ones (fewer than one per hundred) as counts."""
     ordered = sorted(calls.items(), key=lambda item: (-item[1], item[0]))
-    return ", ".join(f"{operation} {count / items:.2f}" for operation, count in ordered)
+    shown = (f"{operation} {count / items:.2f}" if count >= items / 100 else f"{operation} x{count}" for operation, count in ordered)
+    return ", ".join(shown)
 
 
 LABELS = {"floor": "boto3 floor, 8 threads", "steward": "steward (ansible-playbook)"}

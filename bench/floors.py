@@ -27,8 +27,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "demo"))
 sys.path.insert(0, str(HERE))
 
-from bench_backup import boto3_loop as backup_floor  # noqa: E402
-from bench_retention import boto3_loop as prune_floor  # noqa: E402
 from fleet import clients  # noqa: E402
 
 # The daily cadence's retention (backup_retention's role defaults): keep_daily 7, keep_weekly 4, keep_monthly 3.
@@ -60,6 +58,20 @@ def last_part(arn: str) -> str:
 def in_parallel(threads: int, work: Callable[[Any], Any], items: list[Any]) -> list[Any]:
     with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(work, items))
+
+
+def backup_floor(url: str, threads: int) -> int:
+    """bench_backup.py's floor. Imported when used: each floor's peak memory holds only what it needs."""
+    from bench_backup import boto3_loop
+
+    return boto3_loop(url, threads)
+
+
+def prune_floor(url: str, threads: int) -> int:
+    """bench_retention.py's floor (that module seeds through the collection's adapters: imported only for this one)."""
+    from bench_retention import boto3_loop
+
+    return boto3_loop(url, threads)
 
 
 def restore_floor(url: str, threads: int) -> int:
