@@ -1,6 +1,7 @@
 """Least privilege: each cadence runs under exactly its policy in docs/iam/ with moto's IAM enforcement on (no other
 permission: an IAM user with that one inline policy), and with one permission taken out fails with AccessDenied,
-naming the missing action and the resource it was refused on, while the rest of the fleet is still done.
+naming the missing action and the resource it was refused on; the daily and quarterly cases also check that the rest
+of their fleet was still done, and every case that the exact policy then finishes the job.
 
 What moto enforces, and so what these tests can prove: moto checks every call's *action*, and the *resource* of S3
 calls only (every other service asks with resource "*"). So the policies are loaded with the other statements'
