@@ -41,11 +41,11 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "demo"))
 sys.path.insert(0, str(HERE))
 
-import boto3  # noqa: E402
 from bench_retention import seed as seed_retention  # noqa: E402
 from fleet import clients, create_db_instance, create_restore_network, create_table, create_volume, seed_bench_fleet  # noqa: E402
-from history import seed_daily_history  # noqa: E402
+from history import seed_bench_history, seed_daily_history  # noqa: E402
 from moto_server import MotoServer, aws_env  # noqa: E402
+from timed_playbook import playbook_env  # noqa: E402
 
 TARGETS = [{"kind": kind, "tags": {"backup": "bench"}} for kind in ("dynamodb", "rds", "ebs")]
 TaskResults = list[tuple[str, dict[str, Any]]]
@@ -80,22 +80,12 @@ def seed_restore(server: MotoServer, n: int) -> None:
 
 def seed_daily(server: MotoServer, n: int) -> None:
     """``n`` resources with eight days of dailies: today's run backs each up and prunes past seven dailies."""
-    seed_bench_fleet(server.url, n // 3)
-    api = clients(server.url)
-    picks = [("dynamodb", name, {}) for name in api["dynamodb"].list_tables()["TableNames"]]
-    picks += [("rds", item["DBInstanceIdentifier"], {}) for item in api["rds"].describe_db_instances()["DBInstances"]]
-    picks += [("ebs", item["VolumeId"], {}) for item in api["ec2"].describe_volumes()["Volumes"]]
-    last = (datetime.now(timezone.utc) - timedelta(days=1)).replace(hour=2, minute=0, second=0, microsecond=0)
-    seed_daily_history(server, picks, 8, last)
-
-
-def session() -> Any:
-    return boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    seed_bench_history(server, n // 3, 8)
 
 
 def seed_rollback(server: MotoServer, n: int) -> None:
     """``n`` ECS services, each on revision 2 of its family (the bad release), revision 1 the one to go back to."""
-    ecs = session().client("ecs", endpoint_url=server.url)
+    ecs = clients(server.url, services=("ecs",))["ecs"]
     ecs.create_cluster(clusterName="bench")
 
     def service(index: int) -> None:
@@ -113,7 +103,7 @@ def seed_rollback(server: MotoServer, n: int) -> None:
 
 def seed_rotation(server: MotoServer, n: int) -> None:
     """``n`` secrets, 100 days old: every one is due for the 90-day rotation."""
-    client = session().client("secretsmanager", endpoint_url=server.url)
+    client = clients(server.url, services=("secretsmanager",))["secretsmanager"]
     server.travel(datetime.now(timezone.utc) - timedelta(days=100))
     try:
         with ThreadPoolExecutor(8) as pool:
@@ -305,16 +295,6 @@ def measured(command: list[str], env: dict[str, str], scratch: Path) -> tuple[fl
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command[:3])} failed ({process.returncode}):\n{out.read_text()[-3000:]}\n{err.read_text()[-2000:]}")
     return seconds, peak, out.read_text()
-
-
-def playbook_env(url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        **aws_env(url),
-        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build" / "collections"),
-        "ANSIBLE_STDOUT_CALLBACK": "json",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
 
 
 def task_results(stdout: str) -> TaskResults:

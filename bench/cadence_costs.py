@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -23,14 +22,15 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import boto3
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "demo"))
 
-from fleet import clients, create_restore_network, seed_bench_fleet  # noqa: E402
-from history import seed_daily_history  # noqa: E402
-from moto_server import MotoServer, aws_env  # noqa: E402
+sys.path.insert(0, str(ROOT / "bench"))
+
+from fleet import clients, create_restore_network  # noqa: E402
+from history import seed_bench_history  # noqa: E402
+from moto_server import MotoServer  # noqa: E402
+from timed_playbook import playbook_env  # noqa: E402
 
 CADENCES = ("daily", "weekly", "monthly", "quarterly")
 TARGETS = [{"kind": kind, "tags": {"backup": "bench"}} for kind in ("dynamodb", "rds", "ebs")]
@@ -48,12 +48,7 @@ def run_cadence(cadence: str, url: str, ledger: Path) -> float:
         "steward_secrets": [{"kind": "secret", "names": ["bench/*"], "options": {"generate": {"length": 32}}}],
         "steward_iam_users": [{"kind": "iam_user", "tags": {"backup": "bench"}}],
     }
-    env = {
-        **os.environ,
-        **aws_env(url),
-        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build" / "collections"),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
+    env = playbook_env(url)
     playbook = ROOT / "playbooks" / f"{cadence}.yml"
     command = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-e", json.dumps(extravars)]
     started = time.monotonic()
@@ -66,8 +61,8 @@ def run_cadence(cadence: str, url: str, ledger: Path) -> float:
 
 def seed_credentials(server: MotoServer, per_kind: int) -> None:
     """``per_kind`` secrets and ``per_kind`` IAM users with one key each, all 100 days old: every one is due."""
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
-    secretsmanager, iam = (session.client(name, endpoint_url=server.url) for name in ("secretsmanager", "iam"))
+    aws = clients(server.url, services=("secretsmanager", "iam"))
+    secretsmanager, iam = aws["secretsmanager"], aws["iam"]
     try:
         server.travel(datetime.now(timezone.utc) - timedelta(days=100))
         for index in range(per_kind):
@@ -81,14 +76,8 @@ def seed_credentials(server: MotoServer, per_kind: int) -> None:
 def measure(per_kind: int) -> dict[str, dict]:
     found: dict[str, dict] = {}
     with MotoServer() as server, tempfile.TemporaryDirectory() as scratch:
-        seed_bench_fleet(server.url, per_kind)
+        picks = seed_bench_history(server, per_kind, 8)
         create_restore_network(clients(server.url))
-        api = clients(server.url)
-        picks = [("dynamodb", name, {}) for name in api["dynamodb"].list_tables()["TableNames"]]
-        picks += [("rds", item["DBInstanceIdentifier"], {}) for item in api["rds"].describe_db_instances()["DBInstances"]]
-        picks += [("ebs", item["VolumeId"], {}) for item in api["ec2"].describe_volumes()["Volumes"]]
-        last = datetime.now(timezone.utc) - timedelta(days=1)
-        seed_daily_history(server, picks, 8, last.replace(hour=2, minute=0, second=0, microsecond=0))
         seed_credentials(server, per_kind)
         for cadence in CADENCES:
             server.calls(reset=True)

@@ -21,8 +21,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "demo"))
 sys.path.insert(0, str(HERE))
@@ -44,11 +42,6 @@ def tagged(aws: dict[str, Any], resource_type: str) -> list[str]:
         .paginate(TagFilters=[{"Key": "backup", "Values": ["bench"]}], ResourceTypeFilters=[resource_type])
     )
     return [item["ResourceARN"] for page in pages for item in page["ResourceTagMappingList"]]
-
-
-def client(url: str, service: str) -> Any:
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
-    return session.client(service, endpoint_url=url)
 
 
 def last_part(arn: str) -> str:
@@ -180,8 +173,8 @@ def kept(newest_first: list[datetime]) -> set[int]:
 def rollback_floor(url: str, threads: int) -> int:
     """Each tagged ECS service back to its previous task definition revision: one describe per ten services to read
     the revision running, the updates, one describe per ten to see each steady (moto settles at once)."""
-    aws = clients(url)
-    ecs = client(url, "ecs")
+    aws = clients(url, services=("ecs", "resourcegroupstaggingapi"))
+    ecs = aws["ecs"]
     arns = tagged(aws, "ecs:service")
     by_cluster: dict[str, list[str]] = {}
     for arn in arns:
@@ -207,7 +200,7 @@ def rotation_floor(url: str, threads: int) -> int:
     """Every bench/ secret gets a new random value as its AWSCURRENT version: one listing, then one PutSecretValue a
     secret (AWS moves AWSCURRENT to it and AWSPREVIOUS to the old one). No pending stage, no check of the value, no
     age check: the least a rotation can be."""
-    secretsmanager = client(url, "secretsmanager")
+    secretsmanager = clients(url, services=("secretsmanager",))["secretsmanager"]
     names = [
         secret["Name"]
         for page in secretsmanager.get_paginator("list_secrets").paginate(Filters=[{"Key": "name", "Values": ["bench/"]}])

@@ -19,15 +19,21 @@ sys.path.insert(0, str(ROOT / "demo"))
 from moto_server import MotoServer, aws_env  # noqa: E402
 
 
-def timed_playbook(playbook: Path, url: str, concurrency: int, ledger: Path) -> tuple[float, dict]:
-    """Wall time of ``ansible-playbook`` and the first task's summary; exits naming the failure if it failed."""
-    env = {
+def playbook_env(url: str) -> dict[str, str]:
+    """ansible-playbook's environment against the moto server at ``url``: this checkout's collection, the venv's
+    programs, results as JSON on stdout."""
+    return {
         **os.environ,
         **aws_env(url),
         "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build" / "collections"),
         "ANSIBLE_STDOUT_CALLBACK": "json",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
+
+
+def timed_playbook(playbook: Path, url: str, concurrency: int, ledger: Path) -> tuple[float, dict]:
+    """Wall time of ``ansible-playbook`` and the first task's summary; exits naming the failure if it failed."""
+    env = playbook_env(url)
     command = [
         str(Path(sys.executable).with_name("ansible-playbook")),
         "-i", "localhost,",

@@ -15,9 +15,13 @@ import boto3
 REGION = "us-east-1"
 
 
-def clients(url: str, region: str = REGION) -> dict[str, Any]:
+FLEET_SERVICES = ("dynamodb", "rds", "ec2", "s3", "resourcegroupstaggingapi")
+
+
+def clients(url: str, region: str = REGION, services: tuple[str, ...] = FLEET_SERVICES) -> dict[str, Any]:
+    """A client of each of ``services`` for the moto server at ``url``, by service name."""
     session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
-    return {name: session.client(name, endpoint_url=url) for name in ("dynamodb", "rds", "ec2", "s3", "resourcegroupstaggingapi")}
+    return {name: session.client(name, endpoint_url=url) for name in services}
 
 
 def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:

@@ -7,11 +7,12 @@ made then, and they are named and tagged exactly as ``steward.maintenance.backup
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import boto3
+from fleet import clients, seed_bench_fleet
 
 _COLLECTIONS = Path(__file__).resolve().parents[1] / ".build" / "collections"
 if str(_COLLECTIONS) not in sys.path:
@@ -54,3 +55,16 @@ def seed_daily_history(
     finally:
         server.travel(None)
     return made
+
+
+def seed_bench_history(server: Any, per_kind: int, days: int) -> list[tuple[str, str, dict[str, Any]]]:
+    """``seed_bench_fleet``'s tables, instances and volumes, each with ``days`` dailies, the last at 02:00 UTC yesterday;
+    returns the (kind, id, options) of each resource."""
+    seed_bench_fleet(server.url, per_kind)
+    api = clients(server.url)
+    picks = [("dynamodb", name, {}) for name in api["dynamodb"].list_tables()["TableNames"]]
+    picks += [("rds", item["DBInstanceIdentifier"], {}) for item in api["rds"].describe_db_instances()["DBInstances"]]
+    picks += [("ebs", item["VolumeId"], {}) for item in api["ec2"].describe_volumes()["Volumes"]]
+    last = (datetime.now(timezone.utc) - timedelta(days=1)).replace(hour=2, minute=0, second=0, microsecond=0)
+    seed_daily_history(server, picks, days, last)
+    return picks

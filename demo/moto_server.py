@@ -48,6 +48,14 @@ class MotoClient:
         request = urllib.request.Request(f"{self.url}/_steward/refused_roles", data=body, method="POST")
         urllib.request.urlopen(request, timeout=30).read()
 
+    def enforce_iam(self, after: float) -> None:
+        """moto authorizes every call against the caller's IAM policies once ``after`` more calls have been made
+        (0: from now on; ``math.inf``: never, moto's default). The route is moto's own (INITIAL_NO_AUTH_ACTION_COUNT)."""
+        # As text/plain: moto reads the raw body, which a form content type would hide from it.
+        headers = {"Content-Type": "text/plain"}
+        request = urllib.request.Request(f"{self.url}/moto-api/reset-auth", data=str(after).encode(), method="POST", headers=headers)
+        urllib.request.urlopen(request, timeout=30).read()
+
     def reset(self) -> None:
         self.refuse_roles([])
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")

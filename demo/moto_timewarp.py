@@ -119,25 +119,33 @@ _XML_ERROR = re.compile(rb"<Code>(AccessDenied|SignatureDoesNotMatch|InvalidClie
 def json_access_denied(app, environ, start_response):
     """moto answers IAM enforcement's refusals in XML whatever the service; JSON services (DynamoDB, Secrets Manager,
     Lambda, ...) answer AWS's ``AccessDeniedException`` in JSON, and botocore parses nothing else: without this a
-    refused call reads as ``403: <?xml ...`` instead of naming the action refused."""
+    refused call reads as ``403: <?xml ...`` instead of naming the action refused. Only a 401/403 answer is read
+    here; every other answer passes through as moto gave it."""
     captured: dict = {}
+    written: list[bytes] = []
 
     def capture(status, headers, exc_info=None):
         captured.update(status=status, headers=headers)
-        return lambda data: None
+        return written.append
 
-    body = b"".join(app(environ, capture))
-    found = _XML_ERROR.search(body) if captured["status"].startswith(("401", "403")) else None
+    answer = app(environ, capture)
+    if "status" not in captured:  # an application that answers lazily starts its response on the first iteration
+        answer = list(answer)
+    if not captured["status"].startswith(("401", "403")):
+        start_response(captured["status"], captured["headers"])
+        return [*written, *answer] if written else answer
+    body = b"".join([*written, *answer])
+    found = _XML_ERROR.search(body)
     if not found:
         start_response(captured["status"], captured["headers"])
         return [body]
     code = {b"AccessDenied": "AccessDeniedException", b"SignatureDoesNotMatch": "InvalidSignatureException"}.get(
         found.group(1), "UnrecognizedClientException"
     )
-    answer = json.dumps({"__type": code, "message": found.group(2).decode()}).encode()
-    headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code), ("Content-Length", str(len(answer)))]
+    refusal = json.dumps({"__type": code, "message": found.group(2).decode()}).encode()
+    headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code), ("Content-Length", str(len(refusal)))]
     start_response(captured["status"], headers)
-    return [answer]
+    return [refusal]
 
 
 def main() -> None:

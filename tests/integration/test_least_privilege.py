@@ -14,13 +14,12 @@ as ListBucket). Everything else is the file as shipped.
 from __future__ import annotations
 
 import json
-import urllib.request
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import pytest
 import yaml
 from conftest import LATER, ROOT, PlayRun
 from credentials import seed_demo_credentials
@@ -63,19 +62,11 @@ def enforced(moto, cadence: str, without: str | None = None) -> Iterator[dict[st
     iam.create_user(UserName=user)
     iam.put_user_policy(UserName=user, PolicyName=cadence, PolicyDocument=json.dumps(cadence_policy(cadence, without)))
     key = iam.create_access_key(UserName=user)["AccessKey"]
-    set_enforcement(moto.url, "0")
+    moto.enforce_iam(0)
     try:
         yield {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
     finally:
-        set_enforcement(moto.url, "inf")
-
-
-def set_enforcement(url: str, after: str) -> None:
-    """moto authorizes every call once ``after`` calls have been made since this (``inf``: never)."""
-    request = urllib.request.Request(
-        f"{url}/moto-api/reset-auth", data=after.encode(), method="POST", headers={"Content-Type": "text/plain"}
-    )
-    urllib.request.urlopen(request, timeout=30).read()
+        moto.enforce_iam(math.inf)
 
 
 def refused(run: PlayRun, task: str, action: str, resources: list[str]) -> None:
@@ -185,8 +176,7 @@ def test_rotations_need_exactly_their_policies(moto, endpoint, play, tmp_path, d
         assert [k for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"] if k["Status"] == "Active"], user
 
 
-@pytest.mark.parametrize("removed", ["ecs:UpdateService"])
-def test_pre_deploy_and_rollback_need_exactly_their_policies(moto, endpoint, api, play, tmp_path, removed):
+def test_pre_deploy_and_rollback_need_exactly_their_policies(moto, endpoint, api, play, tmp_path):
     seed_pre_deploy_fleet(endpoint, api)
     extravars = deployables_vars(tmp_path / "ledger")
     aws = Endpoint(endpoint)
@@ -201,6 +191,7 @@ def test_pre_deploy_and_rollback_need_exactly_their_policies(moto, endpoint, api
     bad_release(aws)
     bad = live_state(aws)
     gates = {"steward_rollback_gates": {"bake_time": "1s"}}
+    removed = "ecs:UpdateService"
     with enforced(moto, "rollback", without=removed) as keys:
         short = play(PLAYBOOKS / "rollback.yml", {**extravars, **gates}, env=keys)
     refused(short, ROLLBACK_TASK, removed, ["pazpaz-backend"])
