@@ -18,8 +18,10 @@ description:
     key is being made and stored the user carries the tag C(steward:rotating) (the run id and the time). A tag older
     than 15 minutes means that run died: the keys it made (active, never used, created after the tag's time less five
     minutes of clock skew, and not among the keys stored in O(store.secret_name)) are deleted, the tag removed, and the
-    rotation done anew. A younger tag is a rotation in progress: the user fails with the run and the time. Needs
-    C(iam:TagUser) and C(iam:UntagUser) besides the key actions."
+    rotation done anew. A younger tag is a rotation in progress: the user fails with the run and the time. When AWS
+    refuses to make the key (AccessDenied, the two-keys quota) nothing was made and the tag is removed at once, so
+    the next run rotates without waiting. Needs C(iam:TagUser) and C(iam:UntagUser) besides the key actions (the
+    least-privilege policies in the collection's docs/iam/ list every action each role needs)."
   - "A create whose answer was lost (the request done, the answer never came back) is never retried blind: the key
     the lost attempt made, whose secret never arrived, is deleted before a new one is made."
   - "Retire: older active keys are deactivated once older than O(deactivate_after) (at once with O(force); with
