@@ -70,7 +70,8 @@ def parse_retries(params: dict[str, Any], default: int | None = None) -> int:
 
 
 def context_from_module(module: Any, concurrency: int, parsed_ledger: Any, clock: Clock | None = None) -> Context:
-    clients = factory_from_module(module, concurrency, module.params["retry_mode"], module.params["retry_max_attempts"])
+    user_agent = f"steward.maintenance/{COLLECTION_VERSION}"
+    clients = factory_from_module(module, concurrency, module.params["retry_mode"], module.params["retry_max_attempts"], user_agent)
     ledger = open_ledger(parsed_ledger, clients)
     context = Context(clients, clock or Clock(), ledger, module.check_mode, bool(module._diff), concurrency)
     if parsed_ledger is None and "ledger" in module.params:

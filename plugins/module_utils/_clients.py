@@ -13,9 +13,15 @@ from collections.abc import Callable
 from typing import Any
 
 try:
+    import boto3
     from botocore.config import Config
+    from botocore.exceptions import BotoCoreError
 except ImportError:  # pragma: no cover - handled by AnsibleAWSModule's boto3 check
+    boto3 = None  # type: ignore[assignment]
     Config = None  # type: ignore[assignment,misc]
+    BotoCoreError = Exception  # type: ignore[assignment,misc]
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
 
 MakeClient = Callable[[str, Any], Any]
 
@@ -65,9 +71,31 @@ class ClientFactory:
             return self._clients[service, single]
 
 
-def factory_from_module(module: Any, concurrency: int, retry_mode: str, max_attempts: int) -> ClientFactory:
-    """Build on AnsibleAWSModule.client so credentials, region and endpoint_url behave as in amazon.aws."""
-    return ClientFactory(lambda service, config: module.client(service, config=config), concurrency, retry_mode, max_attempts)
+def factory_from_module(module: Any, concurrency: int, retry_mode: str, max_attempts: int, user_agent: str) -> ClientFactory:
+    """Clients from amazon.aws's connection options, so credentials, profile, region and endpoint_url behave as in
+    amazon.aws, all made from one boto3 session.
+
+    amazon.aws's ``module.client()`` opens a new session per client, and each new session reads botocore's endpoint
+    table and the service's model again: about 0.15 s of CPU a client, seven clients for a three-kind backup. One
+    session reads each once; the retrying and the single-attempt client of a service share its model. The session
+    is opened here, before any work, so a missing profile or region fails the task at once, as amazon.aws's would.
+    """
+    region, endpoint_url, params = get_aws_connection_info(module)
+    user_config = params.pop("aws_config", None)
+    try:
+        session = boto3.session.Session(profile_name=params.pop("profile_name", None))
+    except BotoCoreError as error:
+        module.fail_json_aws(error, msg="Couldn't connect to AWS")
+    if not (region or session.region_name):
+        found_nowhere = "none was found in configuration, environment variables or module parameters"
+        module.fail_json(msg=f"The {module._name} module requires a region and {found_nowhere}")
+
+    def make(service: str, config: Any) -> Any:
+        config = config.merge(Config(user_agent_extra=user_agent))
+        config = user_config.merge(config) if user_config else config
+        return session.client(service, config=config, region_name=region, endpoint_url=endpoint_url, **params)
+
+    return ClientFactory(make, concurrency, retry_mode, max_attempts)
 
 
 def factory_from_session(session: Any, endpoint_url: str | None = None, concurrency: int = 8) -> ClientFactory:

@@ -77,3 +77,67 @@ def test_clients_are_made_once_per_service_with_the_configured_retries():
     assert factory.client("s3") is factory.client("s3")
     factory.client("rds")
     assert made == [("s3", {"mode": "adaptive", "total_max_attempts": 7}, 18), ("rds", {"mode": "adaptive", "total_max_attempts": 7}, 18)]
+
+
+class FakeModule:
+    """What factory_from_module reads of an AnsibleAWSModule: its params, its name, and its two ways to fail."""
+
+    _name = "steward.maintenance.backup"
+
+    def __init__(self, **params) -> None:
+        self.params = {"endpoint_url": None, "access_key": "x", "secret_key": "x", "session_token": None, "profile": None, "region": None}
+        self.params.update({"validate_certs": True, "aws_ca_bundle": None, "aws_config": None, **params})
+
+    def fail_json(self, msg: str, **_: object) -> None:
+        raise RuntimeError(msg)
+
+    def fail_json_aws(self, error: BaseException, msg: str) -> None:
+        raise RuntimeError(f"{msg}: {error}")
+
+
+@pytest.fixture
+def no_aws_config(monkeypatch, tmp_path):
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+
+
+def test_module_clients_share_one_session_and_honour_the_connection_options(flaky_endpoint, monkeypatch, no_aws_config):
+    from ansible_collections.steward.maintenance.plugins.module_utils._clients import factory_from_module
+
+    sessions = []
+    real_session = boto3.session.Session
+
+    def counted(*args, **kwargs):
+        sessions.append(kwargs)
+        return real_session(*args, **kwargs)
+
+    monkeypatch.setattr(boto3.session, "Session", counted)
+    module = FakeModule(region="eu-west-1", endpoint_url=flaky_endpoint, aws_config={"connect_timeout": 7})
+    factory = factory_from_module(module, concurrency=4, retry_mode="standard", max_attempts=3, user_agent="steward.maintenance/9.9")
+    clients = [factory.client("dynamodb"), factory.single_attempt("dynamodb"), factory.client("rds")]
+    # Each new session reads the endpoint table and the models again: one for all of them.
+    assert sessions == [{"profile_name": None}]
+    assert {client.meta.region_name for client in clients} == {"eu-west-1"}
+    assert clients[0].meta.endpoint_url == flaky_endpoint
+    assert clients[0].meta.config.connect_timeout == 7  # the task's aws_config is kept
+    assert clients[0].meta.config.retries["total_max_attempts"] == 3
+    assert clients[1].meta.config.retries["total_max_attempts"] == 1
+    assert "steward.maintenance/9.9" in clients[0].meta.config.user_agent_extra
+    assert clients[0].list_tables()["TableNames"] == ["orders"]  # the HTML 500 retried through the endpoint given
+
+
+def test_a_missing_region_fails_the_task_before_any_client(no_aws_config):
+    from ansible_collections.steward.maintenance.plugins.module_utils._clients import factory_from_module
+
+    with pytest.raises(RuntimeError, match=r"The steward\.maintenance\.backup module requires a region and none was found"):
+        factory_from_module(FakeModule(), concurrency=4, retry_mode="standard", max_attempts=3, user_agent="steward")
+
+
+def test_an_unknown_profile_fails_the_task_naming_it(no_aws_config):
+    from ansible_collections.steward.maintenance.plugins.module_utils._clients import factory_from_module
+
+    module = FakeModule(profile="nightly-backups", access_key=None, secret_key=None, region="us-east-1")
+    with pytest.raises(RuntimeError, match=r"Couldn't connect to AWS: .*nightly-backups"):
+        factory_from_module(module, concurrency=4, retry_mode="standard", max_attempts=3, user_agent="steward")
