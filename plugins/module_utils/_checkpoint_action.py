@@ -14,6 +14,7 @@ from typing import Any
 from ansible_collections.steward.maintenance.plugins.module_utils._action import Context, guarded, open_fleet, parse_common, write_record
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
+from ansible_collections.steward.maintenance.plugins.module_utils._fleet_read import read_in_batches
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.deploy._protocol import DeployState
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import validate_label
@@ -57,15 +58,33 @@ def latest_checkpoint(context: Context, kind: str, resource_id: str, label: str 
     return context.ledger.latest(kind, resource_id, ACTION, wanted)
 
 
+def read_states(context: Context, adapters: dict[str, Any], selected: list[Selected]) -> list[DeployState | BaseException]:
+    """What each deployable runs now (checkpoint, and rollback before and after), in the order given: read in
+    batches (ECS: ten services to a call), a resource that could not be read as the error saying why."""
+    return read_in_batches(
+        selected,
+        lambda item: item.kind,
+        adapters,
+        "describe_batch",
+        lambda adapter, batch: adapter.current_many(batch),
+        context.concurrency,
+    )
+
+
 def run_checkpoint(context: Context, request: CheckpointRequest, kinds: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     adapters, selection, _now = open_fleet(context, request.targets, kinds, writes=True)
 
-    def one(selected: Selected) -> tuple[ResourceResult, DeployState | None, dict[str, Any] | None]:
+    # Every state read in batches (ECS: ten services to a call), then each resource compared with its checkpoint.
+    states = read_states(context, adapters, selection.selected)
+
+    def one(read: tuple[Selected, DeployState | BaseException]) -> tuple[ResourceResult, DeployState | None, dict[str, Any] | None]:
+        selected, state = read
         result = ResourceResult(selected.kind, selected.id, "failed", "none", arn=selected.arn)
         seen: dict[str, Any] = {}
 
         def body() -> None:
-            state = adapters[selected.kind].current(selected)
+            if isinstance(state, BaseException):
+                raise state
             seen["state"] = state
             result.arn = state.arn or result.arn
             previous = latest_checkpoint(context, selected.kind, selected.id, request.label)
@@ -86,7 +105,7 @@ def run_checkpoint(context: Context, request: CheckpointRequest, kinds: dict[str
         guarded(context, result, body, "state could not be read")
         return result, seen.get("state"), seen.get("previous")
 
-    outcomes = [outcome.value for outcome in fan_out(selection.selected, one, context.concurrency)]
+    outcomes = [outcome.value for outcome in fan_out(list(zip(selection.selected, states, strict=True)), one, context.concurrency)]
     results = [result for result, _state, _previous in outcomes]
     payload: dict[str, Any] = {
         "changed": any(result.status in (RECORDED, "planned") for result in results),

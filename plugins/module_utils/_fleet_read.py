@@ -49,13 +49,9 @@ def read_fleet(adapters: dict[str, Any], selected: list[Selected], concurrency: 
         else:
             to_describe.append(item)
 
-    def describe(batch: list[Selected]) -> list[Resource | BaseException]:
-        return adapters[batch[0].kind].describe_many(batch)
-
-    for outcome in fan_out(batches_by_kind(to_describe, _kind, adapters, "describe_batch"), describe, concurrency):
-        found = outcome.value if outcome.ok else [outcome.error] * len(outcome.item)
-        for item, resource in zip(outcome.item, found or [], strict=True):
-            view.resources[(item.kind, item.id)] = resource  # type: ignore[assignment]
+    described = read_in_batches(to_describe, _kind, adapters, "describe_batch", _describe_many, concurrency)
+    for item, resource in zip(to_describe, described, strict=True):
+        view.resources[(item.kind, item.id)] = resource
 
     existing = [resource for resource in view.resources.values() if isinstance(resource, Resource)]
 
@@ -67,6 +63,33 @@ def read_fleet(adapters: dict[str, Any], selected: list[Selected], concurrency: 
             found = outcome.value.get(resource.id, []) if outcome.ok and outcome.value is not None else outcome.error
             view.backups[(resource.kind, resource.id)] = found  # type: ignore[assignment]
     return view
+
+
+def _describe_many(adapter: Any, batch: list[Selected]) -> list[Resource | BaseException]:
+    return adapter.describe_many(batch)
+
+
+def read_in_batches(
+    items: list[T],
+    kind_of: Callable[[T], str],
+    adapters: dict[str, Any],
+    size_attribute: str,
+    read: Callable[[Any, list[T]], list[Any]],
+    concurrency: int,
+) -> list[Any]:
+    """``read(adapter, batch)`` over the items in batches of their kind's size (``size_attribute``), the batches
+    concurrently: one answer (or error) per item, in the items' order; a whole batch's error is each of its items'."""
+    batches = batches_by_kind(list(enumerate(items)), lambda pair: kind_of(pair[1]), adapters, size_attribute)
+    answers: dict[int, Any] = {}
+
+    def one(batch: list[tuple[int, T]]) -> list[Any]:
+        return read(adapters[kind_of(batch[0][1])], [item for _index, item in batch])
+
+    for outcome in fan_out(batches, one, concurrency):
+        found = outcome.value if outcome.ok else [outcome.error] * len(outcome.item)
+        for (index, _item), answer in zip(outcome.item, found or [], strict=True):
+            answers[index] = answer
+    return [answers[index] for index in range(len(items))]
 
 
 def batches_by_kind(items: Iterable[T], kind_of: Callable[[T], str], adapters: dict[str, Any], size_attribute: str) -> list[list[T]]:

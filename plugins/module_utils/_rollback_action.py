@@ -22,10 +22,11 @@ from ansible_collections.steward.maintenance.plugins.module_utils._action import
     poll_rounds,
     write_record,
 )
-from ansible_collections.steward.maintenance.plugins.module_utils._checkpoint_action import latest_checkpoint
+from ansible_collections.steward.maintenance.plugins.module_utils._checkpoint_action import latest_checkpoint, read_states
 from ansible_collections.steward.maintenance.plugins.module_utils._durations import format_duration, parse_duration
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError, ResourceError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
+from ansible_collections.steward.maintenance.plugins.module_utils._fleet_read import read_in_batches
 from ansible_collections.steward.maintenance.plugins.module_utils._gates import FAILED as GATE_FAILED
 from ansible_collections.steward.maintenance.plugins.module_utils._gates import Gates, check_gates, parse_gates
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import describe_error
@@ -121,7 +122,9 @@ def run_rollback(context: Context, request: RollbackRequest, kinds: dict[str, An
         for selected in selection.selected
     ]
 
-    fan_out(items, partial(_plan, context, request, adapters), context.concurrency)
+    # Every state read in batches (ECS: ten services to a call) before any plan is made.
+    states = read_states(context, adapters, [item.selected for item in items])
+    fan_out(list(zip(items, states, strict=True)), partial(_plan, context, request, adapters), context.concurrency)
     unplanned = [item for item in items if item.result.status == "failed"]
     if unplanned or selection.failed_targets:
         for item in items:
@@ -133,7 +136,7 @@ def run_rollback(context: Context, request: RollbackRequest, kinds: dict[str, An
         _wait(context, request, adapters, items)
         _gate(context, request, adapters, items)
     if not context.check_mode:
-        fan_out([item for item in items if item.before is not None], partial(_after, context, adapters), context.concurrency)
+        _after(context, adapters, [item for item in items if item.before is not None])
         fan_out(items, partial(_record, context, request, adapters), context.concurrency)
 
     results = [_shape(adapters, item) for item in items]
@@ -153,11 +156,18 @@ def run_rollback(context: Context, request: RollbackRequest, kinds: dict[str, An
 
 
 # --- phase 1: plan every resource before anything changes ------------------------------------------------
-def _plan(context: Context, request: RollbackRequest, adapters: dict[str, Any], item: _Rollback) -> None:
+def _kind(item: _Rollback) -> str:
+    return item.selected.kind
+
+
+def _plan(context: Context, request: RollbackRequest, adapters: dict[str, Any], planned: tuple[_Rollback, Any]) -> None:
+    item, state = planned
     adapter = adapters[item.selected.kind]
 
     def body() -> None:
-        before = adapter.current(item.selected)
+        if isinstance(state, BaseException):
+            raise state
+        before = state
         item.before = before
         item.result.arn = before.arn or item.result.arn
         item.target, item.target_source = _target(context, request, adapter, item.selected, before)
@@ -206,17 +216,11 @@ def _switch(context: Context, adapters: dict[str, Any], item: _Rollback) -> None
 def _wait(context: Context, request: RollbackRequest, adapters: dict[str, Any], items: list[_Rollback]) -> None:
     """Every switched (or already-there) resource, polled in shared rounds until steady or wait_timeout."""
 
-    def poll_one(item: _Rollback) -> None:
-        try:
-            item.settled = adapters[item.selected.kind].settled(item.before, item.target)
-        except Exception as error:  # noqa: BLE001 - a failed poll is retried next round; the deadline bounds it
-            item.settled = Settled(False, detail=f"last poll failed: {describe_error(error)[0]}")
-            return
-        if item.settled.failed:
-            _fail(item, item.settled.failed, "rollout_failed", prefix="did not settle")
-
     def poll(waiting: list[_Rollback]) -> None:
-        fan_out(waiting, poll_one, context.concurrency)
+        for item, settled in zip(waiting, _settled(context, adapters, waiting, reverting=False), strict=True):
+            item.settled = settled
+            if settled.failed:
+                _fail(item, settled.failed, "rollout_failed", prefix="did not settle")
 
     timed_out = poll_rounds(context, items, poll, lambda item: item.waiting, request.wait_timeout_s, request.poll_interval_s)
     for item in timed_out:
@@ -256,21 +260,18 @@ def _revert(adapters: dict[str, Any], item: _Rollback) -> None:
 def _wait_revert(context: Context, request: RollbackRequest, adapters: dict[str, Any], items: list[_Rollback]) -> None:
     """Wait for reverted resources to be steady on their pre-rollback version; they stay failed (their gate did)."""
 
-    def poll_one(item: _Rollback) -> None:
-        try:
-            before = item.before
-            item.settled = adapters[item.selected.kind].settled(before, before.version, before.weights)  # type: ignore[union-attr]
-        except Exception as error:  # noqa: BLE001
-            item.settled = Settled(False, detail=f"last poll failed: {describe_error(error)[0]}")
-        if item.settled.done:
-            item.reverted = True
-        elif item.settled.failed:
-            item.settled = Settled(True, failed=item.settled.failed)  # stop waiting; reverted stays False
+    def poll(waiting: list[_Rollback]) -> None:
+        for item, settled in zip(waiting, _settled(context, adapters, waiting, reverting=True), strict=True):
+            item.settled = settled
+            if settled.done:
+                item.reverted = True
+            elif settled.failed:
+                item.settled = Settled(True, failed=settled.failed)  # stop waiting; reverted stays False
 
     timed_out = poll_rounds(
         context,
         items,
-        lambda waiting: fan_out(waiting, poll_one, context.concurrency),
+        poll,
         lambda item: item.reverted is False and not (item.settled and item.settled.done),
         request.wait_timeout_s,
         request.poll_interval_s,
@@ -283,17 +284,37 @@ def _wait_revert(context: Context, request: RollbackRequest, adapters: dict[str,
             item.result.error = f"{item.result.error}; revert did not settle: {why}"
 
 
+def _settled(context: Context, adapters: dict[str, Any], items: list[_Rollback], reverting: bool) -> list[Settled]:
+    """One poll of every item's switch (to its target, or back to its state before when ``reverting``), read in
+    batches; a failed read is a poll that says so, retried next round (the deadline bounds it)."""
+
+    def switch(item: _Rollback) -> tuple[Any, str, dict[str, float] | None]:
+        before = item.before
+        return (before, before.version, before.weights) if reverting else (before, item.target, None)  # type: ignore[union-attr,return-value]
+
+    def read(adapter: Any, batch: list[_Rollback]) -> list[Any]:
+        return adapter.settled_many([switch(item) for item in batch])
+
+    answers = read_in_batches(items, _kind, adapters, "describe_batch", read, context.concurrency)
+    return [
+        Settled(False, detail=f"last poll failed: {describe_error(answer)[0]}") if isinstance(answer, BaseException) else answer
+        for answer in answers
+    ]
+
+
 def _fail(item: _Rollback, error: str, code: str, prefix: str = "") -> None:
     item.result.status, item.result.error_code = "failed", code
     item.result.error = f"{prefix}: {error}" if prefix else error
 
 
 # --- phase 3: what it runs now, the record, the result ------------------------------------------------------
-def _after(context: Context, adapters: dict[str, Any], item: _Rollback) -> None:
-    try:
-        item.after = adapters[item.selected.kind].current(item.selected)
-    except Exception as error:  # noqa: BLE001 - the outcome stands; only the "after" picture is missing
-        context.warnings.append(f"{item.result.key}: state after rollback could not be read: {describe_error(error)[0]}")
+def _after(context: Context, adapters: dict[str, Any], items: list[_Rollback]) -> None:
+    for item, state in zip(items, read_states(context, adapters, [item.selected for item in items]), strict=True):
+        if isinstance(state, BaseException):
+            # The outcome stands; only the "after" picture is missing.
+            context.warnings.append(f"{item.result.key}: state after rollback could not be read: {describe_error(state)[0]}")
+        else:
+            item.after = state
 
 
 def _record(context: Context, request: RollbackRequest, adapters: dict[str, Any], item: _Rollback) -> None:

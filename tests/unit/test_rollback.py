@@ -297,3 +297,36 @@ def test_a_named_alarm_that_does_not_exist_fails_the_gate(fleet, factory, clock)
     payload, failure = rollback(factory, clock, to="previous", targets=[ECS], gates={"alarms": {"names": ["api-errors", "api-typo"]}})
     gate = payload["resources"][0]["gates"][0]
     assert gate["result"] == "failed" and gate["missing"] == ["api-typo"] and failure
+
+
+# --- reads in batches: ten services of a cluster to a DescribeServices ---------------------------------------------
+def test_rollback_reads_ten_services_of_a_cluster_to_a_call(aws, factory, clock):
+    settle_ecs_deployments()
+    ids = [make_ecs_service(aws, name=f"svc-{index:02d}") for index in range(12)]
+    ids += [make_ecs_service(aws, name=f"job-{index:02d}", cluster="batch") for index in range(3)]
+    factory.calls.clear()
+    payload, failure = rollback(factory, clock, to="previous", targets=[{"kind": "ecs_service", "names": ids}])
+    assert failure is None, failure
+    assert {resource["id"]: resource["status"] for resource in payload["resources"]} == dict.fromkeys(ids, "rolled_back")
+    assert all(resource["after"]["version"].endswith(":2") for resource in payload["resources"])
+    assert factory.calls.count("UpdateService") == 15 and factory.calls.count("ListTaskDefinitions") == 15
+    # Before, after and each round of the wait: two calls for the twelve of one cluster, one for the three of the
+    # other (one service to a call would be 15 each time).
+    describes = factory.calls.count("DescribeServices")
+    assert describes % 3 == 0 and 9 <= describes <= 12, factory.calls
+
+
+def test_checkpoint_reads_in_batches_and_a_missing_service_or_cluster_is_its_own_failure(aws, factory, clock, tmp_path):
+    settle_ecs_deployments()
+    ids = [make_ecs_service(aws, name=f"svc-{index:02d}") for index in range(11)]
+    factory.calls.clear()
+    names = [*ids, "pazpaz-prod/ghost", "no-such-cluster/api"]
+    payload, failure = checkpoint(factory, clock, tmp_path, targets=[{"kind": "ecs_service", "names": names}])
+    statuses = {resource["id"]: (resource["status"], resource.get("error_code")) for resource in payload["resources"]}
+    assert statuses == {
+        **{resource_id: ("recorded", None) for resource_id in ids},
+        "pazpaz-prod/ghost": ("failed", "not_found"),
+        "no-such-cluster/api": ("failed", "not_found"),
+    }
+    assert "ghost" in failure and "no-such-cluster/api" in failure
+    assert factory.calls.count("DescribeServices") == 3  # 12 names of pazpaz-prod in two calls, one for the other cluster

@@ -213,6 +213,14 @@ def exists(describe: Any, missing_codes: tuple[str, ...]) -> bool:
     return True
 
 
+def answer_or_error(call: Callable[[Any], T], item: Any) -> T | BaseException:
+    """``call(item)``, or the error it raised: a batch form's answer for one resource, whose failure is its own."""
+    try:
+        return call(item)
+    except Exception as error:  # noqa: BLE001 - one resource's failure is its own
+        return error
+
+
 def chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Kind, NotApplicable, not_found
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Kind, NotApplicable, answer_or_error, not_found
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Check, Resource, Scratch, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import scratch_name
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
@@ -85,7 +85,7 @@ class BackupKind(Kind):
 
         Kinds whose API describes many resources in one call override it and raise ``describe_batch``.
         """
-        return [_outcome(self.describe, item) for item in selected]
+        return [answer_or_error(self.describe, item) for item in selected]
 
     def list_backups_many(self, resources: list[Resource]) -> dict[str, list[Backup]]:
         """Batch form of list_backups: every backup of each resource, by resource id, newest first.
@@ -105,7 +105,7 @@ class BackupKind(Kind):
                 raise not_found(self.name, item.id)
             return build(item, found[item.id])
 
-        return [_outcome(one, item) for item in selected]
+        return [answer_or_error(one, item) for item in selected]
 
     def resource_from_selection(self, selected: Selected) -> Resource:
         """The resource as the selection knows it, without a describe (see ``tag_lookup_suffices``)."""
@@ -173,13 +173,6 @@ class BackupKind(Kind):
     def mark_verified(self, backup: Backup, moment: datetime) -> bool:
         """Tag the backup as verified where the service allows tags; False where it does not."""
         return False
-
-
-def _outcome(describe: Any, selected: Selected) -> Resource | BaseException:
-    try:
-        return describe(selected)
-    except Exception as error:  # noqa: BLE001 - one resource's failure is its own
-        return error
 
 
 def group_newest_first(backups: list[Backup], resource_ids: list[str]) -> dict[str, list[Backup]]:

@@ -13,7 +13,7 @@ from abc import abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Kind
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import Kind, answer_or_error
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected
 
 
@@ -56,6 +56,8 @@ class DeployableKind(Kind):
     version_option: ClassVar[str]
     # What a version is called in messages ("task definition revision", "version").
     version_noun: ClassVar[str]
+    # Resources one read of their state covers (ECS: ten services of a cluster to a DescribeServices); 1: one by one.
+    describe_batch: ClassVar[int] = 1
 
     @abstractmethod
     def current(self, selected: Selected) -> DeployState:
@@ -77,6 +79,17 @@ class DeployableKind(Kind):
     @abstractmethod
     def settled(self, state: DeployState, version: str, weights: dict[str, float] | None = None) -> Settled:
         """Whether the switch to ``version`` (with ``weights``, a revert's) has settled: the service runs it as it should."""
+
+    def current_many(self, selected: list[Selected]) -> list[DeployState | BaseException]:
+        """Batch form of current, one entry per resource in order: its state, or why it could not be read.
+
+        Kinds whose API reads many resources in one call override it and raise ``describe_batch``.
+        """
+        return [answer_or_error(self.current, item) for item in selected]
+
+    def settled_many(self, switches: list[tuple[DeployState, str, dict[str, float] | None]]) -> list[Settled | BaseException]:
+        """Batch form of settled over ``(state, version, weights)`` switches, one entry per switch in order."""
+        return [answer_or_error(lambda switch: self.settled(*switch), switch) for switch in switches]
 
     def display_version(self, version: str) -> str:
         """A version as people read it (``pazpaz-backend:7`` rather than the whole ARN)."""

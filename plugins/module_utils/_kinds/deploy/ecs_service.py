@@ -8,11 +8,13 @@ import re
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import error_code, not_found
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import answer_or_error, chunks, error_code, not_found
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.deploy._protocol import DeployableKind, DeployState, Settled
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
+# DescribeServices takes at most ten services, all of one cluster.
+DESCRIBE_BATCH = 10
 _TASK_DEFINITION = re.compile(r"^(?:arn:aws[\w-]*:ecs:[\w-]+:\d{12}:task-definition/)?([A-Za-z0-9_-]{1,255}):(\d+)$")
 
 
@@ -40,6 +42,7 @@ class ECSServiceKind(DeployableKind):
     not_found_codes = ("ServiceNotFoundException", "ClusterNotFoundException")
     version_option = "task_definition"
     version_noun = "task definition revision"
+    describe_batch = DESCRIBE_BATCH
     option_spec = {
         "task_definition": OptionSpec(
             pattern=_TASK_DEFINITION.pattern,
@@ -51,17 +54,22 @@ class ECSServiceKind(DeployableKind):
         return service_id(arn)
 
     def current(self, selected: Selected) -> DeployState:
-        cluster, service_name = selected.id.split("/", 1)
-        with self.missing(selected.id):
-            answer = self.client.describe_services(cluster=cluster, services=[service_name])
-        services = [service for service in answer.get("services", []) if service.get("status") != "INACTIVE"]
-        if not services:
-            raise not_found(self.name, selected.id)
-        service = services[0]
+        return _raise_or_return(self._described([selected.id])[selected.id], lambda service: self._state(selected.id, service))
+
+    def current_many(self, selected: list[Selected]) -> list[DeployState | BaseException]:
+        described = self._described([item.id for item in selected])
+
+        def one(item: Selected) -> DeployState:
+            return _raise_or_return(described[item.id], lambda service: self._state(item.id, service))
+
+        return [answer_or_error(one, item) for item in selected]
+
+    def _state(self, resource_id: str, service: dict[str, Any]) -> DeployState:
+        cluster, service_name = resource_id.split("/", 1)
         deployments = service.get("deployments", [])
         return DeployState(
             self.name,
-            selected.id,
+            resource_id,
             service.get("serviceArn"),
             service["taskDefinition"],
             facts={
@@ -75,6 +83,28 @@ class ECSServiceKind(DeployableKind):
                 "deployments": [_deployment(deployment) for deployment in deployments],
             },
         )
+
+    def _described(self, ids: list[str]) -> dict[str, dict[str, Any] | BaseException]:
+        """Each ``cluster/service``'s description, ten services of a cluster to a DescribeServices call. A service the
+        answer lacks (or reports INACTIVE: deleted) is not_found; a call's own error is each of its services'."""
+        by_cluster: dict[str, list[str]] = {}
+        for resource_id in ids:
+            cluster, service_name = resource_id.split("/", 1)
+            by_cluster.setdefault(cluster, []).append(service_name)
+        described: dict[str, dict[str, Any] | BaseException] = {}
+        for cluster, names in by_cluster.items():
+            for batch in chunks(list(dict.fromkeys(names)), DESCRIBE_BATCH):
+                try:
+                    answer = self.client.describe_services(cluster=cluster, services=batch)
+                except Exception as error:  # noqa: BLE001 - each service of the call fails with it
+                    gone = error_code(error) in self.not_found_codes  # the cluster
+                    described.update({f"{cluster}/{name}": not_found(self.name, f"{cluster}/{name}") if gone else error for name in batch})
+                    continue
+                services = answer.get("services", [])
+                active = {service.get("serviceName"): service for service in services if service.get("status") != "INACTIVE"}
+                for name in batch:
+                    described[f"{cluster}/{name}"] = active.get(name) or not_found(self.name, f"{cluster}/{name}")
+        return described
 
     def earlier_versions(self, state: DeployState) -> list[str]:
         family, revision = family_and_revision(state.version)
@@ -104,27 +134,21 @@ class ECSServiceKind(DeployableKind):
             self.client.update_service(cluster=state.facts["cluster"], service=state.facts["service"], taskDefinition=version)
 
     def settled(self, state: DeployState, version: str, weights: dict[str, float] | None = None) -> Settled:
-        with self.missing(state.id):
-            answer = self.client.describe_services(cluster=state.facts["cluster"], services=[state.facts["service"]])
-        services = answer.get("services", [])
-        if not services:
-            return Settled(False, failed=f"{state.id} disappeared while rolling back")
-        service = services[0]
-        deployments = service.get("deployments", [])
-        primary = next((deployment for deployment in deployments if deployment.get("status") == "PRIMARY"), None)
-        if primary is None or primary.get("taskDefinition") != version:
-            return Settled(False, detail="the new deployment has not started")
-        rollout = primary.get("rolloutState")
-        counts = f"{primary.get('runningCount')}/{primary.get('desiredCount')} running"
-        if rollout == "FAILED":
-            return Settled(False, failed=f"deployment {primary.get('id')} FAILED: {primary.get('rolloutStateReason') or 'no reason given'}")
-        others = [deployment for deployment in deployments if deployment is not primary]
-        done = (
-            (rollout in (None, "COMPLETED"))
-            and not others
-            and primary.get("runningCount") == primary.get("desiredCount") == service.get("desiredCount")
-        )
-        return Settled(done, detail=f"rollout {rollout or 'n/a'}, {counts}, {len(others)} older deployments")
+        return self.settled_many([(state, version, weights)])[0]  # type: ignore[return-value]
+
+    def settled_many(self, switches: list[tuple[DeployState, str, dict[str, float] | None]]) -> list[Settled | BaseException]:
+        described = self._described([state.id for state, _version, _weights in switches])
+
+        def one(switch: tuple[DeployState, str, dict[str, float] | None]) -> Settled:
+            state, version, _weights = switch
+            service = described[state.id]
+            if isinstance(service, BaseException):
+                if isinstance(service, ResourceError) and service.code == "not_found":
+                    return Settled(False, failed=f"{state.id} disappeared while rolling back")
+                raise service
+            return _settled(service, version)
+
+        return [answer_or_error(one, switch) for switch in switches]
 
     def display_version(self, version: str) -> str:
         try:
@@ -132,6 +156,28 @@ class ECSServiceKind(DeployableKind):
         except ValueError:
             return version
         return f"{family}:{revision}"
+
+
+def _settled(service: dict[str, Any], version: str) -> Settled:
+    """Whether ``service`` runs ``version`` as it should: one PRIMARY deployment of it, rolled out, all tasks running."""
+    deployments = service.get("deployments", [])
+    primary = next((deployment for deployment in deployments if deployment.get("status") == "PRIMARY"), None)
+    if primary is None or primary.get("taskDefinition") != version:
+        return Settled(False, detail="the new deployment has not started")
+    rollout = primary.get("rolloutState")
+    counts = f"{primary.get('runningCount')}/{primary.get('desiredCount')} running"
+    if rollout == "FAILED":
+        return Settled(False, failed=f"deployment {primary.get('id')} FAILED: {primary.get('rolloutStateReason') or 'no reason given'}")
+    others = [deployment for deployment in deployments if deployment is not primary]
+    all_running = primary.get("runningCount") == primary.get("desiredCount") == service.get("desiredCount")
+    done = rollout in (None, "COMPLETED") and not others and all_running
+    return Settled(done, detail=f"rollout {rollout or 'n/a'}, {counts}, {len(others)} older deployments")
+
+
+def _raise_or_return(described: dict[str, Any] | BaseException, build: Any) -> Any:
+    if isinstance(described, BaseException):
+        raise described
+    return build(described)
 
 
 def _deployment(deployment: dict[str, Any]) -> dict[str, Any]:
