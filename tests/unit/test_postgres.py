@@ -456,3 +456,29 @@ def test_star_on_a_server_that_cannot_be_reached_reports_every_database_it_hides
     assert "every database on it is unreported (1 databases known from earlier dumps are reported one by one)" in target["error"]
     assert [(r["id"], r["status"], r["error_code"]) for r in payload["resources"]] == [(database, "failed", "connection")]
     assert "cannot list the databases" in failure
+
+
+# --- psycopg only where a postgres resource needs it ------------------------------------------------------------------
+def test_a_task_of_aws_kinds_does_not_import_psycopg():
+    import os
+    import subprocess
+    import sys
+
+    modules = ["backup", "backup_info", "backup_retention", "restore_test", "secret_rotation"]
+    imports = "; ".join(f"import ansible_collections.steward.maintenance.plugins.modules.{name}" for name in modules)
+    probe = f"{imports}; import sys; print(sorted(name for name in sys.modules if name.split('.')[0] == 'psycopg'))"
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}  # where this test finds the collection
+    answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=environment)
+    assert answer.stdout.strip() == "[]"
+
+
+def test_without_psycopg_a_postgres_resource_fails_alone_naming_the_package(monkeypatch):
+    import sys
+
+    from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
+    from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup import _pg_tools
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # an import of it raises ImportError
+    with pytest.raises(ResourceError) as raised:
+        _pg_tools.connect({"host": "127.0.0.1", "port": 5432, "user": "postgres", "sslmode": "prefer", "connect_timeout": 5}, "clinic")
+    assert raised.value.code == "missing_library" and "psycopg" in str(raised.value)

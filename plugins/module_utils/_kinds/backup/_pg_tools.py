@@ -20,14 +20,19 @@ from typing import Any
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 
-try:
-    import psycopg
-    from psycopg import sql
 
-    HAS_PSYCOPG = True
-except ImportError:  # reported per resource by connect(), so other kinds in the same task still run
-    psycopg = sql = None  # type: ignore[assignment]
-    HAS_PSYCOPG = False
+def psycopg_module() -> Any:
+    """psycopg, imported when a postgres resource first needs it: a task of AWS kinds only does not pay its import
+    (about 0.2 s). Missing, it fails that resource alone, so other kinds in the same task still run."""
+    try:
+        import psycopg
+        import psycopg.sql
+    except ImportError:
+        raise ResourceError(
+            "the postgres kind needs the Python package psycopg (3.x) on the host that runs the module", "missing_library"
+        ) from None
+    return psycopg
+
 
 # Tables whose rows a dump holds: ordinary tables (partitions included, each holds its own rows), outside the
 # catalogs. Partitioned parents hold no rows of their own; views and foreign tables are not dumped as data.
@@ -91,8 +96,7 @@ def scrub(text: str, options: dict[str, Any]) -> str:
 
 def connect(options: dict[str, Any], dbname: str, autocommit: bool = False) -> Any:
     """A psycopg connection; failures become a ResourceError carrying the server's own message, scrubbed."""
-    if not HAS_PSYCOPG:
-        raise ResourceError("the postgres kind needs the Python package psycopg (3.x) on the host that runs the module", "missing_library")
+    psycopg = psycopg_module()
     try:
         return psycopg.connect(
             host=options["host"],
@@ -186,6 +190,7 @@ def table_evidence(cursor: Any, fixed_settings: bool = True) -> list[dict[str, A
     if fixed_settings:
         for name, value in EVIDENCE_SETTINGS.items():
             cursor.execute("SELECT set_config(%s, %s, true)", (name, value))
+    sql = psycopg_module().sql
     cursor.execute(TABLES_SQL)
     tables = cursor.fetchall()
     evidence = []
@@ -200,4 +205,4 @@ def table_evidence(cursor: Any, fixed_settings: bool = True) -> list[dict[str, A
 
 
 def quote(name: str) -> Any:
-    return sql.Identifier(name)
+    return psycopg_module().sql.Identifier(name)

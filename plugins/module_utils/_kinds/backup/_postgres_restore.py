@@ -24,6 +24,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup.
     connect,
     environment,
     last_lines,
+    psycopg_module,
     quote,
     scrub,
     server_major,
@@ -45,11 +46,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._model import 
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import is_expired_scratch, stamp
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
 from ansible_collections.steward.maintenance.plugins.module_utils._verify import same, usable
-
-try:
-    from psycopg import sql
-except ImportError:  # reported by connect()
-    sql = None  # type: ignore[assignment]
 
 PG_SCRATCH_PREFIX = "steward_rt_"
 PG_SCRATCH_LIKE = PG_SCRATCH_PREFIX.replace("_", "\\_") + "%"  # a LIKE pattern: "_" would match any character
@@ -92,6 +88,7 @@ class PostgresRestore:
         """Create the empty scratch database with its marker; pg_restore is the next step, in advance_scratch."""
         connection_options = resource.options
         with connect(connection_options, connection_options["maintenance_db"], autocommit=True) as connection:
+            sql = psycopg_module().sql
             connection.execute(sql.SQL("CREATE DATABASE {}").format(quote(name)))
             marker = json.dumps({"steward": tags}, sort_keys=True)
             connection.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(quote(name), sql.Literal(marker)))
@@ -161,6 +158,7 @@ class PostgresRestore:
     def delete_scratch(self, scratch: Scratch) -> None:
         options = scratch.private["connection"]
         with connect(options, options["maintenance_db"], autocommit=True) as connection:
+            sql = psycopg_module().sql
             if server_major(connection) >= 13:
                 connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(quote(scratch.id)))
             else:

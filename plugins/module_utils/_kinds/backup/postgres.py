@@ -26,12 +26,12 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup.
     CONNECTION_SPEC,
     EVIDENCE_SETTINGS,
     EVIDENCE_VERSION,
-    HAS_PSYCOPG,
     TABLES_SQL,
     client_program,
     connect,
     environment,
     last_lines,
+    psycopg_module,
     scrub,
     server_major,
     table_evidence,
@@ -45,9 +45,6 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup.
 from ansible_collections.steward.maintenance.plugins.module_utils._model import AVAILABLE, ORIGIN_STEWARD, Backup, Resource, Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import TAG_CADENCE, created_from_name, label_from_name
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
-
-if HAS_PSYCOPG:
-    from psycopg import IsolationLevel
 
 MANIFEST_SCHEMA = 1
 _ABSOLUTE = r"^/.*"
@@ -229,7 +226,7 @@ suboptions:
             major = server_major(connection)
             pg_dump = client_program("pg_dump", options, major)
             pg_restore = client_program("pg_restore", options, major)
-            connection.isolation_level = IsolationLevel.REPEATABLE_READ
+            connection.isolation_level = psycopg_module().IsolationLevel.REPEATABLE_READ
             connection.read_only = True
             with connection.cursor() as cursor:
                 # The snapshot is taken by this first statement; everything below sees the same rows as the dump.

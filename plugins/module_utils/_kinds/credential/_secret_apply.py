@@ -16,13 +16,8 @@ from ansible_collections.steward.maintenance.plugins.module_utils._kinds.backup.
     CONNECTION_OPTIONS,
     CONNECTION_SPEC,
     connect,
+    psycopg_module,
 )
-
-try:
-    import psycopg
-    from psycopg import sql
-except ImportError:  # pragma: no cover - connect() reports the missing library
-    psycopg = sql = None  # type: ignore[assignment]
 
 __all__ = ["CONNECTION_DOC", "CONNECTION_OPTIONS", "CONNECTION_SPEC", "apply_password", "can_log_in", "role_exists"]
 
@@ -68,9 +63,10 @@ def apply_password(options: dict[str, Any], role: str, password: str) -> None:
     """``ALTER ROLE <role> PASSWORD '<SCRAM verifier>'``: the server never sees the plain value."""
     with connect(options, options["maintenance_db"], autocommit=True) as connection:
         verifier = connection.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256").decode()
+        sql = psycopg_module().sql
         try:
             connection.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(verifier)))
-        except psycopg.Error as error:
+        except psycopg_module().Error as error:
             raise ResourceError(f"ALTER ROLE {role} failed: {str(error).splitlines()[0]}", code="apply_failed") from None
 
 
