@@ -45,7 +45,7 @@ from bench_retention import seed as seed_retention  # noqa: E402
 from fleet import clients, create_db_instance, create_restore_network, create_table, create_volume, seed_bench_fleet  # noqa: E402
 from history import seed_bench_history, seed_daily_history  # noqa: E402
 from moto_server import MotoServer, aws_env  # noqa: E402
-from timed_playbook import playbook_env  # noqa: E402
+from timed_playbook import marginal, playbook_env  # noqa: E402
 
 TARGETS = [{"kind": kind, "tags": {"backup": "bench"}} for kind in ("dynamodb", "rds", "ebs")]
 TaskResults = list[tuple[str, dict[str, Any]]]
@@ -229,6 +229,9 @@ class Side:
     calls: dict[str, int]
     done: int
     items: int  # resources this side acted on (the amazon.aws loop may act on fewer than the fleet)
+    # CPU seconds the moto server spent answering this side: moto answers one request at a time (the GIL), so its
+    # CPU time is a floor under the side's wall time.
+    server_cpu_s: float = 0.0
 
     @property
     def total_calls(self) -> int:
@@ -281,6 +284,15 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux's /proc; 0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measured(command: list[str], env: dict[str, str], scratch: Path) -> tuple[float, float, str]:
     """Run ``command``; (wall seconds, peak memory of it and its children in MiB, its stdout). Exits on failure."""
     out, err = scratch / "stdout", scratch / "stderr"
@@ -306,6 +318,7 @@ def run_side(side: str, scenario: Scenario, n: int, scratch: Path, aws_loop_limi
     with MotoServer(log=scratch / "moto.log") as server:
         scenario.seed(server, n)
         server.calls(reset=True)
+        server_cpu = cpu_seconds(server.process.pid)
         if side == "floor":
             seconds, peak, stdout = measured(
                 [sys.executable, str(HERE / "floors.py"), scenario.name, server.url], {**os.environ, **aws_env(server.url)}, scratch
@@ -320,6 +333,7 @@ def run_side(side: str, scenario: Scenario, n: int, scratch: Path, aws_loop_limi
             else:
                 extravars |= {"aws_loop_limit": aws_loop_limit, "bench_size": n, **scenario.aws_loop_vars(server.url)}
                 server.calls(reset=True)
+                server_cpu = cpu_seconds(server.process.pid)
             ansible_playbook = str(Path(sys.executable).with_name("ansible-playbook"))
             command = [ansible_playbook, "-i", "localhost,", "-e", json.dumps(extravars), str(playbook)]
             seconds, peak, stdout = measured(command, playbook_env(server.url), scratch)
@@ -329,7 +343,7 @@ def run_side(side: str, scenario: Scenario, n: int, scratch: Path, aws_loop_limi
             else:
                 items = scenario.aws_loop_items(n, aws_loop_limit)  # type: ignore[misc]
                 done = sum(len(result.get("results", [])) for _name, result in results if "results" in result)
-        return Side(seconds, peak, server.calls(), done, items)
+        return Side(seconds, peak, server.calls(), done, items, cpu_seconds(server.process.pid) - server_cpu)
 
 
 # ---- the report ----
@@ -348,7 +362,10 @@ LABELS = {"floor": "boto3 floor, 8 threads", "steward": "steward (ansible-playbo
 def report(scenario: Scenario, n: int, sides: dict[str, Side]) -> dict[str, Any]:
     floor = sides["floor"]
     print(f"\n{scenario.what.format(n=f'{n:,}')}")
-    print(f"  {'side':34} {'wall s':>8} {'per res. ms':>11} {'API calls':>9} {'per res.':>8} {'peak MiB':>8} {'time / floor':>12}")
+    print(
+        f"  {'side':34} {'wall s':>8} {'per res. ms':>11} {'API calls':>9} {'per res.':>8} {'moto CPU s':>10} {'peak MiB':>8}"
+        f" {'time / floor':>12}"
+    )
     figures: dict[str, Any] = {"scenario": scenario.name, "n": n, "sides": {}}
     for name, side in sides.items():
         per_resource_ms = 1000 * side.seconds / side.items
@@ -356,7 +373,7 @@ def report(scenario: Scenario, n: int, sides: dict[str, Side]) -> dict[str, Any]
         label = LABELS.get(name, f"amazon.aws loop ({side.items} res.)")
         print(
             f"  {label:34} {side.seconds:8.2f} {per_resource_ms:11.1f} {side.total_calls:9d} {side.total_calls / side.items:8.2f}"
-            f" {side.peak_mib:8.0f} {ratio:11.2f}x"
+            f" {side.server_cpu_s:10.2f} {side.peak_mib:8.0f} {ratio:11.2f}x"
         )
         figures["sides"][name] = {
             "seconds": round(side.seconds, 3),
@@ -364,11 +381,24 @@ def report(scenario: Scenario, n: int, sides: dict[str, Side]) -> dict[str, Any]
             "done": side.done,
             "calls": side.calls,
             "peak_mib": round(side.peak_mib, 1),
+            "server_cpu_s": round(side.server_cpu_s, 2),
             "time_ratio_to_floor": round(ratio, 3),
         }
     for name, side in sides.items():
         print(f"  calls per resource, {name}: {by_operation(side.calls, side.items)}")
     return figures
+
+
+def report_marginal(small: tuple[int, dict[str, Side]], large: tuple[int, dict[str, Side]]) -> dict[str, Any]:
+    """What one more resource costs each side between two fleet sizes: start-up and every fixed cost cancel out."""
+    (n_small, at_small), (n_large, at_large) = small, large
+    cost = {name: 1000 * marginal((n_small, at_small[name].seconds), (n_large, at_large[name].seconds)) for name in ("floor", "steward")}
+    ratio = cost["steward"] / cost["floor"]
+    print(
+        f"  marginal cost of a resource from {n_small:,} to {n_large:,}: floor {cost['floor']:.1f} ms,"
+        f" steward {cost['steward']:.1f} ms, {ratio:.2f}x"
+    )
+    return {"from": n_small, "floor_ms": round(cost["floor"], 2), "steward_ms": round(cost["steward"], 2), "ratio": round(ratio, 3)}
 
 
 def sizes_from(arguments: list[str]) -> dict[str, tuple[int, ...]]:
@@ -387,6 +417,7 @@ def main() -> int:
     parser.add_argument("--sizes", nargs="+", default=[], help="fleet sizes of a scenario, e.g. backup=60,600,3000")
     parser.add_argument("--aws-loop-limit", type=int, default=60, help="resources of each kind the amazon.aws loop acts on")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument("--no-aws-loop", action="store_true", help="only the floor and steward (the loops take most of the time)")
     args = parser.parse_args()
     sizes = sizes_from(args.sizes)
     every: list[dict[str, Any]] = []
@@ -394,14 +425,19 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="steward-bench-") as scratch:
         for name in args.only:
             scenario = SCENARIOS[name]
+            smaller: tuple[int, dict[str, Side]] | None = None
             for n in sizes.get(name, scenario.sizes):
                 sides = {side: run_side(side, scenario, n, Path(scratch), args.aws_loop_limit) for side in ("floor", "steward")}
                 floor, steward = sides["floor"].done, sides["steward"].done
                 if floor != steward:
                     raise SystemExit(f"{name} at {n}: the floor did {floor}, steward {steward}: not the same work")
-                if scenario.aws_loop:
+                if scenario.aws_loop and not args.no_aws_loop:
                     sides["aws loop"] = run_side("aws loop", scenario, n, Path(scratch), args.aws_loop_limit)
-                every.append(report(scenario, n, sides))
+                figures = report(scenario, n, sides)
+                if smaller is not None:
+                    figures["marginal"] = report_marginal(smaller, (n, sides))
+                every.append(figures)
+                smaller = (n, sides)
     if args.json:
         args.json.write_text(json.dumps(every, indent=1) + "\n")
     return 0
