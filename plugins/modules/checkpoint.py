@@ -20,6 +20,7 @@ description:
   - One resource failing (it does not exist, it cannot be read) never stops the others; the task fails after all
     were tried, naming the failed ones.
   - Check mode reads every resource and returns what would be recorded, writing nothing.
+  - ECS services are read ten of a cluster to a C(DescribeServices) call, Lambda aliases one C(GetAlias) each.
 author:
   - Steward Maintainers (@steward-maintenance)
 options:

@@ -35,6 +35,9 @@ description:
     fails, nothing is switched anywhere, that resource fails with the option and value in its error, and the others
     are RV(resources[].status=skipped)."
   - One ledger record per resource and run (before, target, after, gates, reverted), outside check mode.
+  - "Reads in batches: ECS services are read ten of a cluster to a C(DescribeServices) call (the plan, each round
+    of the wait, the state after); Lambda aliases one C(GetAlias) each. With O(to=previous), each ECS service's
+    family is listed once (C(ListTaskDefinitions))."
   - Check mode reads and plans every resource (RV(resources[].status=planned)) and makes no mutating call; gates
     are not checked.
 author:
