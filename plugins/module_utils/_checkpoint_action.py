@@ -15,6 +15,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._action import
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import OptionError
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
 from ansible_collections.steward.maintenance.plugins.module_utils._fleet_read import read_in_batches
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import answer_or_raise
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.deploy._protocol import DeployState
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._naming import validate_label
@@ -77,14 +78,13 @@ def run_checkpoint(context: Context, request: CheckpointRequest, kinds: dict[str
     # Every state read in batches (ECS: ten services to a call), then each resource compared with its checkpoint.
     states = read_states(context, adapters, selection.selected)
 
-    def one(read: tuple[Selected, DeployState | BaseException]) -> tuple[ResourceResult, DeployState | None, dict[str, Any] | None]:
-        selected, state = read
+    def one(pair: tuple[Selected, DeployState | BaseException]) -> tuple[ResourceResult, DeployState | None, dict[str, Any] | None]:
+        selected, read = pair
         result = ResourceResult(selected.kind, selected.id, "failed", "none", arn=selected.arn)
         seen: dict[str, Any] = {}
 
         def body() -> None:
-            if isinstance(state, BaseException):
-                raise state
+            state = answer_or_raise(read)
             seen["state"] = state
             result.arn = state.arn or result.arn
             previous = latest_checkpoint(context, selected.kind, selected.id, request.label)

@@ -90,9 +90,11 @@ def factory_from_module(module: Any, concurrency: int, retry_mode: str, max_atte
         found_nowhere = "none was found in configuration, environment variables or module parameters"
         module.fail_json(msg=f"The {module._name} module requires a region and {found_nowhere}")
 
+    agent = Config(user_agent_extra=user_agent)
+
     def make(service: str, config: Any) -> Any:
-        config = config.merge(Config(user_agent_extra=user_agent))
-        config = user_config.merge(config) if user_config else config
+        # As amazon.aws merges them: the task's own aws_config last, so a user's setting wins over ours.
+        config = agent.merge(config).merge(user_config) if user_config else agent.merge(config)
         return session.client(service, config=config, region_name=region, endpoint_url=endpoint_url, **params)
 
     return ClientFactory(make, concurrency, retry_mode, max_attempts)

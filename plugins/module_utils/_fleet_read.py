@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ansible_collections.steward.maintenance.plugins.module_utils._fanout import fan_out
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import chunks
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import answer_or_raise, chunks
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Backup, Resource, Selected
 
 T = TypeVar("T")
@@ -28,10 +28,10 @@ class FleetView:
     backups: dict[tuple[str, str], list[Backup] | BaseException] = field(default_factory=dict)
 
     def describe(self, selected: Selected) -> Resource:
-        return _raise_or_return(self.resources[(selected.kind, selected.id)])
+        return answer_or_raise(self.resources[(selected.kind, selected.id)])
 
     def list_backups(self, resource: Resource) -> list[Backup]:
-        return _raise_or_return(self.backups[(resource.kind, resource.id)])
+        return answer_or_raise(self.backups[(resource.kind, resource.id)])
 
 
 def read_fleet(adapters: dict[str, Any], selected: list[Selected], concurrency: int, details: bool = True) -> FleetView:
@@ -103,9 +103,3 @@ def batches_by_kind(items: Iterable[T], kind_of: Callable[[T], str], adapters: d
 
 def _kind(item: Selected | Resource) -> str:
     return item.kind
-
-
-def _raise_or_return(value: Any) -> Any:
-    if isinstance(value, BaseException):
-        raise value
-    return value

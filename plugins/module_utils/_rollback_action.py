@@ -29,7 +29,7 @@ from ansible_collections.steward.maintenance.plugins.module_utils._fanout import
 from ansible_collections.steward.maintenance.plugins.module_utils._fleet_read import read_in_batches
 from ansible_collections.steward.maintenance.plugins.module_utils._gates import FAILED as GATE_FAILED
 from ansible_collections.steward.maintenance.plugins.module_utils._gates import Gates, check_gates, parse_gates
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import describe_error
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import answer_or_raise, describe_error
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.deploy._protocol import DeployState, Settled
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.probe.probes import AlarmProbe
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected
@@ -165,9 +165,7 @@ def _plan(context: Context, request: RollbackRequest, adapters: dict[str, Any], 
     adapter = adapters[item.selected.kind]
 
     def body() -> None:
-        if isinstance(state, BaseException):
-            raise state
-        before = state
+        before = answer_or_raise(state)
         item.before = before
         item.result.arn = before.arn or item.result.arn
         item.target, item.target_source = _target(context, request, adapter, item.selected, before)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+from botocore.exceptions import ClientError
 from conftest import make_context
 from deployables import task_definition_arn
 from stubs import Stubbed
@@ -124,3 +126,22 @@ def test_a_rollout_that_never_settles_times_out_with_what_was_last_seen():
     assert resource["status"] == "failed" and resource["error_code"] == "timeout"
     assert "rollout IN_PROGRESS, 1/2 running, 1 older deployments" in resource["error"]
     assert clock.monotonic() == 30
+
+
+def test_one_service_reads_raise_what_the_batched_read_answers():
+    """current() and settled() are the batch forms for one service: an answer comes back, an error is raised."""
+    from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected
+
+    stubs = Stubbed()
+    adapter = DEPLOY_KINDS["ecs_service"](stubs.factory)
+    selected = Selected("ecs_service", "pazpaz-prod/pazpaz-backend", None, {}, "names")
+    stubs["ecs"].add_response("describe_services", service(CURRENT, [deployment(CURRENT, "PRIMARY", "COMPLETED", 2)]), SERVICE)
+    state = adapter.current(selected)
+    assert state.version == CURRENT
+    stubs["ecs"].add_client_error("describe_services", "AccessDeniedException", expected_params=SERVICE)
+    with pytest.raises(ClientError):
+        adapter.settled(state, TARGET)
+    stubs["ecs"].add_client_error("describe_services", "AccessDeniedException", expected_params=SERVICE)
+    with pytest.raises(ClientError):
+        adapter.current(selected)
+    stubs.assert_done()

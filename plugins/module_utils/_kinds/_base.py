@@ -221,6 +221,13 @@ def answer_or_error(call: Callable[[Any], T], item: Any) -> T | BaseException:
         return error
 
 
+def answer_or_raise(answer: T | BaseException) -> T:
+    """The inverse of answer_or_error: a batch form's answer for one resource, or its error raised."""
+    if isinstance(answer, BaseException):
+        raise answer
+    return answer
+
+
 def chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 

@@ -63,10 +63,11 @@ def apply_password(options: dict[str, Any], role: str, password: str) -> None:
     """``ALTER ROLE <role> PASSWORD '<SCRAM verifier>'``: the server never sees the plain value."""
     with connect(options, options["maintenance_db"], autocommit=True) as connection:
         verifier = connection.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256").decode()
-        sql = psycopg_module().sql
+        psycopg = psycopg_module()
+        sql = psycopg.sql
         try:
             connection.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(verifier)))
-        except psycopg_module().Error as error:
+        except psycopg.Error as error:
             raise ResourceError(f"ALTER ROLE {role} failed: {str(error).splitlines()[0]}", code="apply_failed") from None
 
 

@@ -8,7 +8,13 @@ import re
 from typing import Any
 
 from ansible_collections.steward.maintenance.plugins.module_utils._errors import ResourceError
-from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import answer_or_error, chunks, error_code, not_found
+from ansible_collections.steward.maintenance.plugins.module_utils._kinds._base import (
+    answer_or_error,
+    answer_or_raise,
+    chunks,
+    error_code,
+    not_found,
+)
 from ansible_collections.steward.maintenance.plugins.module_utils._kinds.deploy._protocol import DeployableKind, DeployState, Settled
 from ansible_collections.steward.maintenance.plugins.module_utils._model import Selected
 from ansible_collections.steward.maintenance.plugins.module_utils._targets import OptionSpec
@@ -54,15 +60,11 @@ class ECSServiceKind(DeployableKind):
         return service_id(arn)
 
     def current(self, selected: Selected) -> DeployState:
-        return _raise_or_return(self._described([selected.id])[selected.id], lambda service: self._state(selected.id, service))
+        return answer_or_raise(self.current_many([selected])[0])
 
     def current_many(self, selected: list[Selected]) -> list[DeployState | BaseException]:
         described = self._described([item.id for item in selected])
-
-        def one(item: Selected) -> DeployState:
-            return _raise_or_return(described[item.id], lambda service: self._state(item.id, service))
-
-        return [answer_or_error(one, item) for item in selected]
+        return [answer_or_error(lambda item: self._state(item.id, answer_or_raise(described[item.id])), item) for item in selected]
 
     def _state(self, resource_id: str, service: dict[str, Any]) -> DeployState:
         cluster, service_name = resource_id.split("/", 1)
@@ -134,7 +136,7 @@ class ECSServiceKind(DeployableKind):
             self.client.update_service(cluster=state.facts["cluster"], service=state.facts["service"], taskDefinition=version)
 
     def settled(self, state: DeployState, version: str, weights: dict[str, float] | None = None) -> Settled:
-        return self.settled_many([(state, version, weights)])[0]  # type: ignore[return-value]
+        return answer_or_raise(self.settled_many([(state, version, weights)])[0])
 
     def settled_many(self, switches: list[tuple[DeployState, str, dict[str, float] | None]]) -> list[Settled | BaseException]:
         described = self._described([state.id for state, _version, _weights in switches])
@@ -172,12 +174,6 @@ def _settled(service: dict[str, Any], version: str) -> Settled:
     all_running = primary.get("runningCount") == primary.get("desiredCount") == service.get("desiredCount")
     done = rollout in (None, "COMPLETED") and not others and all_running
     return Settled(done, detail=f"rollout {rollout or 'n/a'}, {counts}, {len(others)} older deployments")
-
-
-def _raise_or_return(described: dict[str, Any] | BaseException, build: Any) -> Any:
-    if isinstance(described, BaseException):
-        raise described
-    return build(described)
 
 
 def _deployment(deployment: dict[str, Any]) -> dict[str, Any]:
