@@ -405,9 +405,10 @@ def sizes_from(arguments: list[str]) -> dict[str, tuple[int, ...]]:
     sizes: dict[str, tuple[int, ...]] = {}
     for argument in arguments:
         name, _equals, values = argument.partition("=")
-        if name not in SCENARIOS or not values:
+        counts = values.split(",")
+        if name not in SCENARIOS or not all(count.isdigit() and int(count) > 0 for count in counts):
             raise SystemExit(f"--sizes {argument}: expected <scenario>=<n>[,<n>...] with a scenario of {sorted(SCENARIOS)}")
-        sizes[name] = tuple(int(value) for value in values.split(","))
+        sizes[name] = tuple(int(count) for count in counts)
     return sizes
 
 
